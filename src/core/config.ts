@@ -1,0 +1,81 @@
+// The one typed configuration: defaults < config file < environment < flags, validated by zod.
+// Pure: the caller hands in the environment, the parsed file and the flags; nothing here does I/O.
+import { z } from "zod";
+
+/** Environment variables the program reads; the permission sets grant exactly these. */
+export const CONFIG_ENV_VARS = [
+  "AI_MEMORY_DB",
+  "AI_MEMORY_DATA_DIR",
+  "AI_MEMORY_CONFIG",
+  "AI_MEMORY_AGENT_ID",
+  "AI_MEMORY_DB_PASSPHRASE",
+  "AI_MEMORY_DB_PASSPHRASE_FILE",
+  "AI_MEMORY_LOG_LEVEL",
+  "AI_MEMORY_HOST",
+  "AI_MEMORY_PORT",
+] as const;
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default("data").describe("Directory for the database and indexes"),
+  db: z.string().min(1).optional().describe("Database file; default <dataDir>/ai-memory.db"),
+  host: z.string().min(1).default("127.0.0.1").describe("HTTP bind address"),
+  port: z.number().int().min(0).max(65535).default(9077).describe("HTTP port (0 = ephemeral)"),
+  agentId: z.string().optional().describe("Default agent id for writes from this process"),
+  passphrase: z.string().optional().describe("Database encryption key (never printed)"),
+  passphraseFile: z.string().optional().describe("File holding the database encryption key"),
+  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Log level"),
+  shortTtlSecs: z.number().int().min(0).default(6 * 3600).describe("Expiry of short memories"),
+  midTtlSecs: z.number().int().min(0).default(7 * 24 * 3600).describe("Expiry of mid memories"),
+  deletedRetentionDays: z.number().min(0).default(30)
+    .describe("Tombstones older than this are removed by purge"),
+  busyTimeoutMs: z.number().int().min(0).default(5000)
+    .describe("How long one SQLite call waits for another process's lock"),
+  writeRetryMs: z.number().int().min(0).default(30_000)
+    .describe("How long a write keeps retrying a busy database before it fails"),
+});
+
+/** Validated configuration. */
+export type Config = z.infer<typeof configSchema> & { db: string };
+
+/** Config keys settable from flags. */
+export type ConfigFlags = Partial<z.input<typeof configSchema>>;
+
+function fromEnv(env: Record<string, string | undefined>): ConfigFlags {
+  const out: ConfigFlags = {};
+  if (env.AI_MEMORY_DATA_DIR) out.dataDir = env.AI_MEMORY_DATA_DIR;
+  if (env.AI_MEMORY_DB) out.db = env.AI_MEMORY_DB;
+  if (env.AI_MEMORY_AGENT_ID) out.agentId = env.AI_MEMORY_AGENT_ID;
+  if (env.AI_MEMORY_DB_PASSPHRASE) out.passphrase = env.AI_MEMORY_DB_PASSPHRASE;
+  if (env.AI_MEMORY_DB_PASSPHRASE_FILE) out.passphraseFile = env.AI_MEMORY_DB_PASSPHRASE_FILE;
+  if (env.AI_MEMORY_HOST) out.host = env.AI_MEMORY_HOST;
+  if (env.AI_MEMORY_PORT) out.port = Number(env.AI_MEMORY_PORT);
+  if (env.AI_MEMORY_LOG_LEVEL) out.logLevel = env.AI_MEMORY_LOG_LEVEL as Config["logLevel"];
+  return out;
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Build the configuration from its layers.
+ * @throws {z.ZodError} when a layer holds an invalid value
+ */
+export function resolveConfig(
+  layers: { file?: unknown; env?: Record<string, string | undefined>; flags?: ConfigFlags } = {},
+): Config {
+  const file = z.record(z.string(), z.unknown()).parse(layers.file ?? {});
+  const merged = {
+    ...dropUndefined(file),
+    ...dropUndefined(fromEnv(layers.env ?? {})),
+    ...dropUndefined(layers.flags ?? {}),
+  };
+  const parsed = configSchema.parse(merged);
+  const dataDir = parsed.dataDir.replace(/\/+$/, "") || ".";
+  return { ...parsed, dataDir, db: parsed.db ?? `${dataDir}/ai-memory.db` };
+}
+
+/** The config with secrets redacted, for `config show` and logs. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return { ...config, passphrase: config.passphrase ? "<redacted>" : undefined };
+}

@@ -1,0 +1,52 @@
+// The one error family every layer throws and every surface maps, in exactly one place each.
+// Messages name the field and the limit; they never carry memory text, SQL parameters or secrets.
+
+/** The closed set of error codes; each surface maps them to its own status. */
+export type ErrorCode =
+  | "invalid_input"
+  | "not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "unavailable"
+  | "internal";
+
+/** One problem with one field of an input. */
+export interface FieldIssue {
+  /** Dotted path of the field, e.g. `tags.3`; empty for the whole input. */
+  field: string;
+  message: string;
+}
+
+/** A domain error a caller is expected to catch and show. */
+export class MemoryError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "MemoryError";
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** Bad input: the message lists every field issue, the details carry them as data. */
+export function invalidInput(issues: FieldIssue[]): MemoryError {
+  const text = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; ");
+  return new MemoryError("invalid_input", `Invalid input: ${text}`, { details: { issues } });
+}
+
+/** A memory (or other object) that does not exist or is not visible. */
+export function notFound(kind: string, id: string): MemoryError {
+  return new MemoryError("not_found", `Cannot find ${kind} "${id}"`, { details: { kind, id } });
+}
+
+/** Turn anything thrown into a MemoryError without leaking internals to clients. */
+export function toMemoryError(err: unknown): MemoryError {
+  if (err instanceof MemoryError) return err;
+  return new MemoryError("internal", "Internal error", { cause: err });
+}

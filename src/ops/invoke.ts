@@ -1,0 +1,51 @@
+// The single path every surface uses to run an operation: validate, run, check the output,
+// record metrics. Validation errors name each field; anything unexpected becomes "internal".
+import type { z } from "zod";
+import { type FieldIssue, invalidInput, MemoryError, toMemoryError } from "../core/errors.ts";
+import type { OperationMetrics } from "../core/metrics.ts";
+import type { OpContext, Operation } from "./operation.ts";
+
+/** Field issues of a zod error, with dotted paths. */
+export function zodIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+/**
+ * Validate `raw` against the operation's input and run it.
+ * @throws {MemoryError} invalid_input for bad input; the operation's own errors; internal otherwise
+ */
+export async function invokeOperation(
+  op: Operation,
+  raw: unknown,
+  options: { ctx: OpContext; metrics?: OperationMetrics },
+): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  let errorCode: string | undefined;
+  try {
+    const parsed = op.input.safeParse(raw ?? {});
+    if (!parsed.success) throw invalidInput(zodIssues(parsed.error));
+    const result = await op.run(options.ctx, parsed.data);
+    const checked = op.output.safeParse(result);
+    if (!checked.success) {
+      throw new MemoryError("internal", `Operation ${op.name} produced an invalid result`, {
+        cause: checked.error,
+      });
+    }
+    return checked.data as Record<string, unknown>;
+  } catch (err) {
+    const error = toMemoryError(err);
+    errorCode = error.code;
+    if (error.code === "internal") {
+      options.ctx.log.error("operation failed", {
+        op: op.name,
+        error: String((error.cause as Error | undefined)?.stack ?? error.cause ?? error),
+      });
+    }
+    throw error;
+  } finally {
+    options.metrics?.record(op.name, (performance.now() - started) / 1000, errorCode);
+  }
+}

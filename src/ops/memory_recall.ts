@@ -1,0 +1,71 @@
+// memory_recall: OR-semantics keyword recall ranked by relevance plus the memory's signals.
+import { z } from "zod";
+import { limitSchema } from "../core/fields.ts";
+import { estimateTokens, rankKeywordHits } from "../recall/keyword_rank.ts";
+import { queryTerms } from "../recall/query_terms.ts";
+import { filterFields, formatSchema, memorySchema, toFilter } from "./_shared.ts";
+import { defineOperation, READ_ONLY } from "./operation.ts";
+
+// Enough candidates that the signals can reorder the top of the list, few enough to stay fast.
+const CANDIDATE_FACTOR = 5;
+const MIN_CANDIDATES = 50;
+
+export const memoryRecall = defineOperation({
+  name: "memory_recall",
+  title: "Recall memories",
+  description: "Recall the memories most relevant to a context (any word may match), ranked by text " +
+    "relevance and nudged by priority, confidence, tier and recency. Use before answering.",
+  input: z.object({
+    context: z.string({ error: "must be a string" })
+      .refine((t) => t.trim().length > 0, { error: "must not be empty" })
+      .refine((t) => t.length <= 65_536, { error: "must be at most 65536 characters" })
+      .describe("What to recall: a question, task or topic"),
+    ...filterFields,
+    limit: limitSchema(10, 50),
+    budget_tokens: z.number({ error: "must be a number" }).int({ error: "must be an integer" })
+      .min(1, { error: "must be at least 1" }).optional()
+      .describe("Stop adding memories once their estimated tokens would exceed this budget"),
+    context_tokens: z.array(z.string({ error: "must be a string" }).max(1024), {
+      error: "must be an array of strings",
+    }).max(64, { error: "must have at most 64 entries" }).optional()
+      .describe("Extra terms from the surrounding conversation, added to the query"),
+    format: formatSchema,
+  }),
+  output: z.object({
+    memories: z.array(memorySchema.extend({ score: z.number().describe("Ranking score") }))
+      .describe("Recalled memories, best first"),
+    count: z.number().int().describe("Number of memories returned"),
+    mode: z.enum(["keyword"]).describe("Which recall tier answered"),
+    tokens_used: z.number().int().describe("Estimated tokens of the returned memories"),
+    budget_tokens: z.number().int().optional().describe("The budget, when one was given"),
+  }),
+  annotations: READ_ONLY,
+  http: [{ method: "GET", path: "/api/v1/recall" }, { method: "POST", path: "/api/v1/recall" }],
+  cli: { command: "recall", positional: ["context"], short: { namespace: "n" } },
+  async run(ctx, input) {
+    const now = ctx.clock.now();
+    const terms = queryTerms([input.context, ...(input.context_tokens ?? [])].join(" "));
+    const hits = await ctx.store.keyword(terms, {
+      mode: "any",
+      filter: toFilter(input),
+      now: now.toISOString(),
+      limit: Math.max(input.limit * CANDIDATE_FACTOR, MIN_CANDIDATES),
+    });
+    const ranked = rankKeywordHits(hits, now).slice(0, input.limit);
+    const memories = [];
+    let tokens = 0;
+    for (const { memory, score } of ranked) {
+      const cost = estimateTokens(memory);
+      if (input.budget_tokens !== undefined && tokens + cost > input.budget_tokens) break;
+      tokens += cost;
+      memories.push({ ...memory, score });
+    }
+    return {
+      memories,
+      count: memories.length,
+      mode: "keyword" as const,
+      tokens_used: tokens,
+      ...(input.budget_tokens !== undefined ? { budget_tokens: input.budget_tokens } : {}),
+    };
+  },
+});

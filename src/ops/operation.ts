@@ -1,0 +1,82 @@
+// The shape of one catalog entry: an operation defined once, bound by every surface with no
+// per-operation code. Surfaces read these fields; they never look at a specific name.
+import type { z } from "zod";
+import type { Clock } from "../core/clock.ts";
+import type { Config } from "../core/config.ts";
+import type { IdSource } from "../core/ids.ts";
+import type { Logger } from "../core/log.ts";
+import type { OperationMetrics } from "../core/metrics.ts";
+import type { MemoryStore } from "../store/store.ts";
+
+/** What an operation runs with; the surface supplies the actor. */
+export interface OpContext {
+  store: MemoryStore;
+  config: Config;
+  clock: Clock;
+  ids: IdSource;
+  log: Logger;
+  /** Who is calling: an agent id resolved by the surface. */
+  actor: string;
+}
+
+/** One HTTP route for an operation. */
+export interface HttpBinding {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Hono path; `:name` segments fill the input field of the same name. */
+  path: string;
+  /** Status on success (default 200). */
+  status?: number;
+}
+
+/** How the CLI exposes an operation. */
+export interface CliBinding {
+  /** Subcommand name, e.g. `store`. */
+  command: string;
+  /** Input fields taken as positional arguments, in order. */
+  positional?: string[];
+  /** One-letter flags by field name, e.g. `{ title: "T" }`. */
+  short?: Record<string, string>;
+  /** Fields that read standard input when given as `-`. */
+  stdin?: string[];
+}
+
+/** MCP tool annotations; they must be honest. */
+export interface Annotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** An operation of the catalog. */
+export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: Annotations;
+  http: HttpBinding[];
+  cli: CliBinding;
+  run(ctx: OpContext, input: z.output<I>): Promise<z.input<O>>;
+}
+
+/** Define an operation with its types checked against its schemas. */
+export function defineOperation<I extends z.ZodObject, O extends z.ZodObject>(
+  op: Operation<I, O>,
+): Operation<I, O> {
+  return op;
+}
+
+/** Annotations for an operation that only reads. */
+export const READ_ONLY: Annotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
+/** What a surface is built from: everything an operation needs except the caller. */
+export interface Deps extends Omit<OpContext, "actor"> {
+  metrics: OperationMetrics;
+}

@@ -1,0 +1,86 @@
+// Wiring: reads the environment and config file, opens the store and builds the Deps that
+// every surface is created from. The only module that reads Deno.env.
+import { dirname } from "node:path";
+import { systemClock } from "./core/clock.ts";
+import { type Config, CONFIG_ENV_VARS, type ConfigFlags, resolveConfig } from "./core/config.ts";
+import { MemoryError } from "./core/errors.ts";
+import { randomIds } from "./core/ids.ts";
+import { createLogger } from "./core/log.ts";
+import { OperationMetrics } from "./core/metrics.ts";
+import type { Deps } from "./ops/operation.ts";
+import { SqliteStore } from "./store/sqlite/sqlite_store.ts";
+import type { MemoryStore } from "./store/store.ts";
+
+function readEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(CONFIG_ENV_VARS.map((name) => [name, Deno.env.get(name)]));
+}
+
+function readTextFile(path: string, what: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (err) {
+    throw new MemoryError("invalid_input", `Cannot read ${what} "${path}": ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Build the configuration from defaults, the config file, the environment and flags.
+ * @throws {MemoryError} invalid_input when a value is invalid
+ */
+export function loadConfig(flags: ConfigFlags & { config?: string | undefined }): Config {
+  const env = readEnv();
+  const file = flags.config ?? env.AI_MEMORY_CONFIG;
+  let fileValues: unknown = {};
+  if (file) {
+    try {
+      fileValues = JSON.parse(readTextFile(file, "config file"));
+    } catch (err) {
+      if (err instanceof MemoryError) throw err;
+      throw new MemoryError("invalid_input", `Config file "${file}" is not valid JSON`);
+    }
+  }
+  const { config: _file, ...rest } = flags;
+  try {
+    const config = resolveConfig({ file: fileValues, env, flags: rest });
+    if (config.passphraseFile && !config.passphrase) {
+      config.passphrase = readTextFile(config.passphraseFile, "passphrase file").trimEnd();
+    }
+    return config;
+  } catch (err) {
+    if (err instanceof MemoryError) throw err;
+    throw new MemoryError("invalid_input", `Invalid configuration: ${(err as Error).message}`);
+  }
+}
+
+/** Open the configured store, creating its directory on first use. */
+export async function openStore(config: Config): Promise<MemoryStore> {
+  if (/^postgres(ql)?:\/\//.test(config.db)) {
+    throw new MemoryError("unavailable", "The PostgreSQL backend is not available in this build");
+  }
+  try {
+    Deno.mkdirSync(dirname(config.db), { recursive: true });
+  } catch (err) {
+    throw new MemoryError(
+      "unavailable",
+      `Cannot create the data directory "${dirname(config.db)}": ${(err as Error).message}`,
+    );
+  }
+  return await SqliteStore.open(config.db, {
+    now: systemClock.now().toISOString(),
+    busyTimeoutMs: config.busyTimeoutMs,
+    retryMs: config.writeRetryMs,
+    ...(config.passphrase ? { passphrase: config.passphrase } : {}),
+  });
+}
+
+/** Everything a surface needs, for one configuration. */
+export async function openDeps(config: Config): Promise<Deps> {
+  return {
+    store: await openStore(config),
+    config,
+    clock: systemClock,
+    ids: randomIds,
+    log: createLogger({ level: config.logLevel }),
+    metrics: new OperationMetrics(),
+  };
+}

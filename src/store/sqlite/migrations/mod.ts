@@ -1,0 +1,14 @@
+// The ordered list of schema migrations; a migration is added here and never edited after release.
+import * as m0001 from "./0001_initial.ts";
+
+/** One numbered migration. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every known migration, by version. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, ...m0001 },
+];

@@ -1,0 +1,262 @@
+// The embedded SQLite backend of MemoryStore: every write in one BEGIN IMMEDIATE transaction,
+// every call retried while another process holds the lock.
+import { MemoryError, notFound } from "../../core/errors.ts";
+import type { Memory } from "../../core/memory.ts";
+import type {
+  KeywordHit,
+  MemoryDraft,
+  MemoryFilter,
+  MemoryStore,
+  StoreOutcome,
+  StoreStats,
+} from "../store.ts";
+import { filterClause, ftsMatch } from "./filters.ts";
+import { migrate } from "./migrate.ts";
+import { MIGRATIONS } from "./migrations/mod.ts";
+import type Database from "better-sqlite3-multiple-ciphers";
+import { openSqlite, type SqliteDb } from "./open.ts";
+import { draftParams, MEMORY_COLUMNS, type MemoryRow, rowToMemory } from "./rows.ts";
+import { retryWhileBusy, withWriteTx } from "./tx.ts";
+
+type Statement = Database.Statement<unknown[]>;
+
+const INSERT_SQL = `INSERT INTO memories (${MEMORY_COLUMNS.join(", ")})
+  VALUES (${MEMORY_COLUMNS.map((c) => "@" + c).join(", ")})`;
+
+const UPDATE_SQL = `UPDATE memories SET tier = @tier, namespace = @namespace, title = @title,
+  content = @content, tags = @tags, priority = @priority, confidence = @confidence,
+  source = @source, expires_at = @expires_at, metadata = @metadata, agent_id = @agent_id,
+  scope = @scope, updated_at = @updated_at
+  WHERE seq = @seq`;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => "\\" + c);
+}
+
+/** A MemoryStore on one SQLite file. */
+export class SqliteStore implements MemoryStore {
+  readonly backend = "sqlite";
+  readonly #db: SqliteDb;
+  readonly #retryMs: number;
+  readonly #statements = new Map<string, Statement>();
+  #schemaVersion = 0;
+
+  private constructor(db: SqliteDb, retryMs: number) {
+    this.#db = db;
+    this.#retryMs = retryMs;
+  }
+
+  /**
+   * Open the database at `path` and migrate it to the current schema.
+   * @throws {MemoryError} unavailable on a wrong key, a newer schema or an unreadable file
+   */
+  static async open(
+    path: string,
+    options: { now: string; passphrase?: string; busyTimeoutMs?: number; retryMs?: number },
+  ): Promise<SqliteStore> {
+    const retryMs = options.retryMs ?? 30_000;
+    const db = await retryWhileBusy(
+      () => openSqlite(path, { ...options }),
+      { retryMs },
+    );
+    const store = new SqliteStore(db, retryMs);
+    try {
+      store.#schemaVersion = await migrate(db, MIGRATIONS, { now: options.now, retryMs });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return store;
+  }
+
+  get schemaVersion(): number {
+    return this.#schemaVersion;
+  }
+
+  #stmt(sql: string): Statement {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  #read<T>(fn: () => T): Promise<T> {
+    return retryWhileBusy(fn, { retryMs: this.#retryMs });
+  }
+
+  #write<T>(fn: () => T): Promise<T> {
+    return withWriteTx(this.#db, fn, { retryMs: this.#retryMs });
+  }
+
+  #findRow(idOrPrefix: string): MemoryRow {
+    const exact = this.#stmt("SELECT * FROM memories WHERE id = ? AND deleted_at IS NULL")
+      .get(idOrPrefix) as MemoryRow | undefined;
+    if (exact) return exact;
+    const rows = this.#stmt(
+      "SELECT * FROM memories WHERE id LIKE ? ESCAPE '\\' AND deleted_at IS NULL LIMIT 2",
+    ).all(escapeLike(idOrPrefix) + "%") as MemoryRow[];
+    if (rows.length === 0) throw notFound("memory", idOrPrefix);
+    if (rows.length > 1) {
+      throw new MemoryError(
+        "conflict",
+        `Id prefix "${idOrPrefix}" matches more than one memory; give more characters`,
+        { details: { id: idOrPrefix } },
+      );
+    }
+    return rows[0]!;
+  }
+
+  #liveByTitle(namespace: string, title: string): MemoryRow | undefined {
+    return this.#stmt(
+      "SELECT * FROM memories WHERE namespace = ? AND title = ? AND deleted_at IS NULL",
+    ).get(namespace, title) as MemoryRow | undefined;
+  }
+
+  upsert(
+    draft: MemoryDraft,
+    options: {
+      id: string;
+      now: string;
+      merge: (existing: Memory, incoming: MemoryDraft) => MemoryDraft;
+    },
+  ): Promise<StoreOutcome> {
+    return this.#write(() => {
+      const existing = this.#liveByTitle(draft.namespace, draft.title);
+      if (existing) {
+        const merged = options.merge(rowToMemory(existing), draft);
+        this.#stmt(UPDATE_SQL).run({
+          ...draftParams(merged),
+          updated_at: options.now,
+          seq: existing.seq,
+        });
+        const row = this.#stmt("SELECT * FROM memories WHERE seq = ?").get(existing.seq) as MemoryRow;
+        return { memory: rowToMemory(row), action: "updated" as const };
+      }
+      this.#stmt(INSERT_SQL).run({
+        ...draftParams(draft),
+        id: options.id,
+        access_count: 0,
+        created_at: options.now,
+        updated_at: options.now,
+        last_accessed_at: null,
+      });
+      const row = this.#stmt("SELECT * FROM memories WHERE id = ?").get(options.id) as MemoryRow;
+      return { memory: rowToMemory(row), action: "created" as const };
+    });
+  }
+
+  get(idOrPrefix: string): Promise<Memory> {
+    return this.#read(() => rowToMemory(this.#findRow(idOrPrefix)));
+  }
+
+  update(
+    idOrPrefix: string,
+    options: { now: string; patch: (existing: Memory) => MemoryDraft },
+  ): Promise<Memory> {
+    return this.#write(() => {
+      const row = this.#findRow(idOrPrefix);
+      const next = options.patch(rowToMemory(row));
+      const clash = this.#liveByTitle(next.namespace, next.title);
+      if (clash && clash.seq !== row.seq) {
+        throw new MemoryError(
+          "conflict",
+          `Another memory (${clash.id}) already has this title in namespace "${next.namespace}"`,
+          { details: { id: clash.id, namespace: next.namespace } },
+        );
+      }
+      this.#stmt(UPDATE_SQL).run({ ...draftParams(next), updated_at: options.now, seq: row.seq });
+      return rowToMemory(this.#stmt("SELECT * FROM memories WHERE seq = ?").get(row.seq) as MemoryRow);
+    });
+  }
+
+  softDelete(idOrPrefix: string, options: { now: string; actor: string }): Promise<Memory> {
+    return this.#write(() => {
+      const row = this.#findRow(idOrPrefix);
+      this.#stmt("UPDATE memories SET deleted_at = ?, deleted_by = ? WHERE seq = ?")
+        .run(options.now, options.actor, row.seq);
+      return rowToMemory(row);
+    });
+  }
+
+  purgeDeleted(before: string): Promise<number> {
+    return this.#write(() =>
+      this.#stmt("DELETE FROM memories WHERE deleted_at IS NOT NULL AND deleted_at < ?")
+        .run(before).changes
+    );
+  }
+
+  list(
+    filter: MemoryFilter,
+    options: { now: string; limit: number; offset?: number },
+  ): Promise<Memory[]> {
+    const where = filterClause(filter, options.now);
+    const sql = `SELECT m.* FROM memories m WHERE ${where.sql}
+      ORDER BY m.priority DESC, m.updated_at DESC, m.seq DESC LIMIT @limit OFFSET @offset`;
+    return this.#read(() =>
+      (this.#stmt(sql).all({
+        ...where.params,
+        limit: options.limit,
+        offset: options.offset ?? 0,
+      }) as MemoryRow[]).map(rowToMemory)
+    );
+  }
+
+  keyword(
+    terms: string[],
+    options: { mode: "any" | "all"; filter: MemoryFilter; now: string; limit: number },
+  ): Promise<KeywordHit[]> {
+    if (terms.length === 0) return Promise.resolve([]);
+    const where = filterClause(options.filter, options.now);
+    const sql = `SELECT m.*, bm25(memories_fts) AS rank
+      FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+      WHERE memories_fts MATCH @match AND ${where.sql}
+      ORDER BY rank LIMIT @limit`;
+    return this.#read(() => {
+      const rows = this.#stmt(sql).all({
+        ...where.params,
+        match: ftsMatch(terms, options.mode),
+        limit: options.limit,
+      }) as (MemoryRow & { rank: number })[];
+      // bm25() is lower-is-better and negative; relevance is its magnitude.
+      return rows.map((r) => ({ memory: rowToMemory(r), relevance: -r.rank }));
+    });
+  }
+
+  stats(options: { now: string; soonSeconds: number }): Promise<StoreStats> {
+    return this.#read(() => {
+      const live = "deleted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)";
+      const byTier = this.#stmt(`SELECT tier, count(*) AS n FROM memories WHERE ${live} GROUP BY tier`)
+        .all({ now: options.now }) as { tier: string; n: number }[];
+      const byNs = this.#stmt(
+        `SELECT namespace, count(*) AS n FROM memories WHERE ${live} GROUP BY namespace ORDER BY namespace`,
+      ).all({ now: options.now }) as { namespace: string; n: number }[];
+      const soon = new Date(Date.parse(options.now) + options.soonSeconds * 1000).toISOString();
+      const expiring = this.#stmt(
+        `SELECT count(*) AS n FROM memories WHERE ${live} AND expires_at IS NOT NULL AND expires_at <= @soon`,
+      ).get({ now: options.now, soon }) as { n: number };
+      const deleted = this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NOT NULL")
+        .get() as { n: number };
+      const pages = this.#db.pragma("page_count", { simple: true }) as number;
+      const pageSize = this.#db.pragma("page_size", { simple: true }) as number;
+      return {
+        total: byTier.reduce((sum, r) => sum + r.n, 0),
+        byTier: Object.fromEntries(byTier.map((r) => [r.tier, r.n])),
+        byNamespace: Object.fromEntries(byNs.map((r) => [r.namespace, r.n])),
+        expiringSoon: expiring.n,
+        deleted: deleted.n,
+        dbSizeBytes: pages * pageSize,
+        schemaVersion: this.#schemaVersion,
+      };
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.#read(() => void this.#stmt("SELECT 1").get());
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,101 @@
+// The storage interface: everything above it (recall/, ops/, surfaces) speaks only this.
+// SQLite is the embedded backend; a PostgreSQL backend implements the same promises.
+import type { Memory } from "../core/memory.ts";
+
+/** Fields of a memory that a writer supplies; the store adds ids, counters and times. */
+export type MemoryDraft = Omit<
+  Memory,
+  "id" | "access_count" | "created_at" | "updated_at" | "last_accessed_at"
+>;
+
+/** The result of an upsert on (title, namespace). */
+export interface StoreOutcome {
+  memory: Memory;
+  action: "created" | "updated";
+}
+
+/** Filters shared by list, recall and search. */
+export interface MemoryFilter {
+  namespace?: string;
+  tier?: Memory["tier"];
+  agentId?: string;
+  /** A memory must carry every one of these tags. */
+  tags?: string[];
+  /** created_at >= since */
+  since?: string;
+  /** created_at <= until */
+  until?: string;
+  minPriority?: number;
+}
+
+/** A keyword match: the memory and its text relevance (higher is better, > 0). */
+export interface KeywordHit {
+  memory: Memory;
+  relevance: number;
+}
+
+/** Counts for memory_stats. */
+export interface StoreStats {
+  total: number;
+  byTier: Record<string, number>;
+  byNamespace: Record<string, number>;
+  expiringSoon: number;
+  deleted: number;
+  dbSizeBytes: number;
+  schemaVersion: number;
+}
+
+/** The storage backend. Every method is atomic; writes are durable when the promise resolves. */
+export interface MemoryStore {
+  /** Backend name, e.g. "sqlite". */
+  readonly backend: string;
+  /** Schema version of the open database. */
+  readonly schemaVersion: number;
+
+  /**
+   * Insert a memory, or merge it into the live memory with the same title and namespace.
+   * `merge` runs inside the write transaction and returns the merged draft.
+   */
+  upsert(
+    draft: MemoryDraft,
+    options: { id: string; now: string; merge: (existing: Memory, incoming: MemoryDraft) => MemoryDraft },
+  ): Promise<StoreOutcome>;
+
+  /**
+   * Get a live memory by id or unique id prefix.
+   * @throws {MemoryError} not_found, or conflict when a prefix is ambiguous
+   */
+  get(idOrPrefix: string): Promise<Memory>;
+
+  /**
+   * Replace a live memory's fields with what `patch` returns, in one transaction.
+   * @throws {MemoryError} not_found; conflict when the new title+namespace is taken
+   */
+  update(
+    idOrPrefix: string,
+    options: { now: string; patch: (existing: Memory) => MemoryDraft },
+  ): Promise<Memory>;
+
+  /** Soft-delete: leave a tombstone with who and when. @throws {MemoryError} not_found */
+  softDelete(idOrPrefix: string, options: { now: string; actor: string }): Promise<Memory>;
+
+  /** Remove tombstones deleted before `before`; returns how many. */
+  purgeDeleted(before: string): Promise<number>;
+
+  /** Live, unexpired memories ordered by priority then last update. */
+  list(filter: MemoryFilter, options: { now: string; limit: number; offset?: number }): Promise<Memory[]>;
+
+  /** Live, unexpired memories matching any (`mode: "any"`) or all of the terms, best first. */
+  keyword(
+    terms: string[],
+    options: { mode: "any" | "all"; filter: MemoryFilter; now: string; limit: number },
+  ): Promise<KeywordHit[]>;
+
+  /** Counts and sizes. */
+  stats(options: { now: string; soonSeconds: number }): Promise<StoreStats>;
+
+  /** Liveness check: throws when the database cannot be read. */
+  ping(): Promise<void>;
+
+  close(): void;
+}

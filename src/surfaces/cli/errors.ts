@@ -1,0 +1,17 @@
+// The one mapping from errors to the CLI's stderr message and exit code (2 = bad input).
+import type { MemoryError } from "../../core/errors.ts";
+
+/** Exit code for bad input or usage. */
+export const EXIT_USAGE = 2;
+/** Exit code for any other failure. */
+export const EXIT_FAILURE = 1;
+
+/** Exit code for an error. */
+export function exitCodeFor(error: MemoryError): number {
+  return error.code === "invalid_input" ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** The stderr line for an error. */
+export function errorLine(error: MemoryError): string {
+  return `error (${error.code}): ${error.message}`;
+}

@@ -1,0 +1,150 @@
+// The CLI surface: one subcommand per catalog operation (flags from its schema), a table by
+// default and JSON with --json; exit 2 with a message on stderr for bad input.
+import { Command, CommanderError, Option } from "commander";
+import { MemoryError, toMemoryError } from "../../core/errors.ts";
+import { invokeOperation } from "../../ops/invoke.ts";
+import type { Deps, Operation } from "../../ops/operation.ts";
+import { VERSION } from "../../version.ts";
+import { coerceTextInput, fieldKind } from "../coerce.ts";
+import { renderResult } from "../render.ts";
+import { errorLine, EXIT_USAGE, exitCodeFor } from "./errors.ts";
+
+/** Flags every command accepts. */
+export interface GlobalFlags {
+  db?: string;
+  dataDir?: string;
+  config?: string;
+  agentId?: string;
+  json?: boolean;
+}
+
+/** Where the CLI writes and reads, and how it reaches the rest of the program. */
+export interface CliIo {
+  catalog: readonly Operation[];
+  /** Build the dependencies once global flags are known. */
+  openDeps(flags: GlobalFlags): Promise<Deps>;
+  /** Start the long-running surfaces; they resolve when the server stops. */
+  serve(flags: GlobalFlags & { host?: string; port?: number }): Promise<void>;
+  mcp(flags: GlobalFlags): Promise<void>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): Promise<string>;
+}
+
+function kebab(name: string): string {
+  return name.replaceAll("_", "-");
+}
+
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function isRequired(schema: { safeParse(v: unknown): { success: boolean } }): boolean {
+  return !schema.safeParse(undefined).success;
+}
+
+function describeField(field: { description?: string }): string {
+  return field.description ?? "";
+}
+
+function addOperationCommand(program: Command, op: Operation, io: CliIo, run: RunState): void {
+  const shape = op.input.shape as Record<
+    string,
+    { description?: string; safeParse(v: unknown): { success: boolean } }
+  >;
+  const positional = op.cli.positional ?? [];
+  const cmd = program.command(op.cli.command).description(op.description);
+  for (const name of positional) {
+    const field = shape[name]!;
+    cmd.argument(isRequired(field) ? `<${name}>` : `[${name}]`, describeField(field));
+  }
+  for (const [name, field] of Object.entries(shape)) {
+    if (positional.includes(name)) continue;
+    const short = op.cli.short?.[name];
+    const kind = fieldKind(field as never);
+    const flag = `${short ? `-${short}, ` : ""}--${kebab(name)}${kind === "boolean" ? "" : " <value>"}`;
+    const hint = kind === "array" ? " (comma-separated)" : kind === "object" ? " (JSON)" : "";
+    cmd.addOption(new Option(flag, describeField(field) + hint));
+  }
+  cmd.action(async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const flags = command.optsWithGlobals() as Record<string, unknown> & GlobalFlags;
+    const text: Record<string, string> = {};
+    positional.forEach((name, i) => {
+      if (typeof args[i] === "string") text[name] = args[i] as string;
+    });
+    for (const name of Object.keys(shape)) {
+      if (positional.includes(name)) continue;
+      const value = flags[camel(name)];
+      if (value === undefined) continue;
+      text[name] = value === true ? "true" : String(value);
+    }
+    for (const name of op.cli.stdin ?? []) {
+      if (text[name] === "-") text[name] = await io.readStdin();
+    }
+    const deps = await io.openDeps(flags);
+    run.close = () => deps.store.close();
+    const result = await invokeOperation(op, coerceTextInput(op.input, text), {
+      ctx: { ...deps, actor: deps.config.agentId ?? `cli:pid-${Deno.pid}` },
+      metrics: deps.metrics,
+    });
+    io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
+  });
+}
+
+interface RunState {
+  close?: () => void;
+}
+
+/**
+ * Run the CLI with `argv` (without the program name); resolves to the exit code.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const run: RunState = {};
+  const program = new Command("ai-memory")
+    .version(VERSION)
+    .description("Long-term memory for AI agents: MCP server, HTTP API and CLI")
+    .option("--db <path>", "Database file (env AI_MEMORY_DB)")
+    .option("--data-dir <dir>", "Data directory (env AI_MEMORY_DATA_DIR)")
+    .option("--config <file>", "JSON config file (env AI_MEMORY_CONFIG)")
+    .option("--agent-id <id>", "Agent id for writes (env AI_MEMORY_AGENT_ID)")
+    .option("--json", "Print JSON instead of a table")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
+  program.showHelpAfterError(false);
+
+  program.command("serve")
+    .description("Serve the HTTP API (default 127.0.0.1:9077)")
+    .option("--host <host>", "Bind address")
+    .option("--port <port>", "Port (0 = ephemeral)")
+    .action(async (_opts, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags & { host?: string; port?: string };
+      const port = flags.port === undefined ? undefined : Number(flags.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+        throw new MemoryError("invalid_input", "Invalid input: port: must be an integer from 0 to 65535");
+      }
+      await io.serve({ ...flags, port });
+    });
+  program.command("mcp")
+    .description("Serve MCP over stdio")
+    .option("--tier <tier>", "Recall tier (only keyword is available without models)")
+    .action(async (_opts, command: Command) => {
+      await io.mcp(command.optsWithGlobals() as GlobalFlags);
+    });
+  for (const op of io.catalog) addOperationCommand(program, op, io, run);
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      return EXIT_USAGE; // commander already wrote the message to stderr
+    }
+    const error = toMemoryError(err);
+    io.stderr(errorLine(error));
+    return exitCodeFor(error);
+  } finally {
+    run.close?.();
+  }
+}
