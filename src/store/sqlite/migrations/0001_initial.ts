@@ -51,15 +51,11 @@ CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories WHEN old.deleted_at 
   VALUES ('delete', old.seq, old.title, old.content, old.tags);
 END;
 
-CREATE TRIGGER memories_fts_unindex AFTER UPDATE OF title, content, tags, deleted_at ON memories
-WHEN old.deleted_at IS NULL BEGIN
+-- One trigger, so the old entry always leaves the index before the new one enters it.
+CREATE TRIGGER memories_fts_update AFTER UPDATE OF title, content, tags, deleted_at ON memories BEGIN
   INSERT INTO memories_fts (memories_fts, rowid, title, content, tags)
-  VALUES ('delete', old.seq, old.title, old.content, old.tags);
-END;
-
-CREATE TRIGGER memories_fts_reindex AFTER UPDATE OF title, content, tags, deleted_at ON memories
-WHEN new.deleted_at IS NULL BEGIN
+  SELECT 'delete', old.seq, old.title, old.content, old.tags WHERE old.deleted_at IS NULL;
   INSERT INTO memories_fts (rowid, title, content, tags)
-  VALUES (new.seq, new.title, new.content, new.tags);
+  SELECT new.seq, new.title, new.content, new.tags WHERE new.deleted_at IS NULL;
 END;
 `;

@@ -1,0 +1,257 @@
+import assert from "node:assert/strict";
+import Database from "better-sqlite3-multiple-ciphers";
+import { resolveConfig } from "../../core/config.ts";
+import { MemoryError } from "../../core/errors.ts";
+import { tierExpiry } from "../../lifecycle/expiry.ts";
+import { mergeOnUpsert } from "../../lifecycle/upsert_merge.ts";
+import { queryTerms } from "../../recall/query_terms.ts";
+import type { MemoryDraft } from "../store.ts";
+import { nativeAddonPath } from "./open.ts";
+import { SqliteStore } from "./sqlite_store.ts";
+
+const NOW = "2026-06-01T12:00:00.000Z";
+const config = resolveConfig({});
+
+async function tempDb(): Promise<string> {
+  await Deno.mkdir("data/tmp", { recursive: true });
+  return `${await Deno.makeTempDir({ dir: "data/tmp", prefix: "store-" })}/t.db`;
+}
+
+function draft(overrides: Partial<MemoryDraft> = {}): MemoryDraft {
+  return {
+    tier: "mid",
+    namespace: "global",
+    title: "a title",
+    content: "some content",
+    tags: [],
+    priority: 5,
+    confidence: 1,
+    source: "api",
+    expires_at: tierExpiry("mid", new Date(NOW), config),
+    metadata: {},
+    agent_id: "agent-a",
+    scope: "private",
+    ...overrides,
+  };
+}
+
+let seq = 0;
+function upsert(store: SqliteStore, d: MemoryDraft, now = NOW) {
+  seq++;
+  return store.upsert(d, {
+    id: `0000${seq.toString(16).padStart(4, "0")}-0000-4000-8000-000000000000`,
+    now,
+    merge: mergeOnUpsert,
+  });
+}
+
+async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof MemoryError, `expected MemoryError, got ${err}`);
+    assert.equal(err.code, code);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("SqliteStore.open() migrates a new file to the current schema once", async () => {
+  const path = await tempDb();
+  const a = await SqliteStore.open(path, { now: NOW });
+  assert.equal(a.schemaVersion, 1);
+  a.close();
+  const b = await SqliteStore.open(path, { now: NOW });
+  assert.equal(b.schemaVersion, 1);
+  b.close();
+  const raw = new Database(path, { nativeBinding: nativeAddonPath() });
+  const rows = raw.prepare("SELECT version, name FROM schema_migrations").all();
+  raw.close();
+  assert.deepEqual(rows, [{ version: 1, name: "initial" }]);
+});
+
+Deno.test("SqliteStore.open() refuses a database whose schema is newer than it knows", async () => {
+  const path = await tempDb();
+  (await SqliteStore.open(path, { now: NOW })).close();
+  const raw = new Database(path, { nativeBinding: nativeAddonPath() });
+  raw.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x', ?)").run(NOW);
+  raw.close();
+  await rejects(SqliteStore.open(path, { now: NOW }), "unavailable", /schema version 99 is newer.*\(1\)/);
+});
+
+Deno.test("SqliteStore.open() refuses a database whose applied migration was edited", async () => {
+  const path = await tempDb();
+  (await SqliteStore.open(path, { now: NOW })).close();
+  const raw = new Database(path, { nativeBinding: nativeAddonPath() });
+  raw.prepare("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1").run();
+  raw.close();
+  await rejects(SqliteStore.open(path, { now: NOW }), "unavailable", /Migration 1 \(initial\) differs/);
+});
+
+Deno.test("SqliteStore with a key writes no plaintext and refuses a missing or wrong key", async () => {
+  const path = await tempDb();
+  const store = await SqliteStore.open(path, { now: NOW, passphrase: "correct horse" });
+  await upsert(store, draft({ content: "PLAINTEXT-MARKER-7731" }));
+  store.close();
+  const bytes = await Deno.readFile(path);
+  assert.equal(new TextDecoder().decode(bytes.subarray(0, 15)) === "SQLite format 3", false);
+  assert.equal(new TextDecoder("latin1").decode(bytes).includes("PLAINTEXT-MARKER-7731"), false);
+  await rejects(SqliteStore.open(path, { now: NOW }), "unavailable", /encrypted/);
+  await rejects(SqliteStore.open(path, { now: NOW, passphrase: "wrong" }), "unavailable", /key is wrong/);
+  const again = await SqliteStore.open(path, { now: NOW, passphrase: "correct horse" });
+  assert.equal((await again.list({}, { now: NOW, limit: 10 }))[0]?.content, "PLAINTEXT-MARKER-7731");
+  again.close();
+});
+
+Deno.test("SqliteStore.upsert() merges on title and namespace with the reference's rules", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    const first = await upsert(
+      store,
+      draft({ priority: 8, confidence: 0.9, tier: "long", expires_at: null, tags: ["x"] }),
+    );
+    const second = await upsert(
+      store,
+      draft({
+        priority: 3,
+        confidence: 0.5,
+        tier: "short",
+        content: "new content",
+        tags: ["y"],
+        agent_id: "agent-b",
+      }),
+      "2026-06-02T00:00:00.000Z",
+    );
+    assert.equal(first.action, "created");
+    assert.equal(second.action, "updated");
+    assert.equal(second.memory.id, first.memory.id);
+    assert.equal(second.memory.content, "new content");
+    assert.deepEqual(second.memory.tags, ["y"]);
+    assert.equal(second.memory.priority, 8);
+    assert.equal(second.memory.confidence, 0.9);
+    assert.equal(second.memory.tier, "long");
+    assert.equal(second.memory.expires_at, null);
+    assert.equal(second.memory.agent_id, "agent-a");
+    assert.equal(second.memory.created_at, NOW);
+    assert.equal(second.memory.updated_at, "2026-06-02T00:00:00.000Z");
+    const other = await upsert(store, draft({ namespace: "elsewhere" }));
+    assert.notEqual(other.memory.id, first.memory.id);
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("SqliteStore.softDelete() hides a memory from every read and purge removes only old tombstones", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    const gone = (await upsert(store, draft({ title: "gone", content: "zebra stripes" }))).memory;
+    const kept = (await upsert(store, draft({ title: "kept", content: "zebra crossing" }))).memory;
+    await store.softDelete(gone.id, { now: NOW, actor: "agent-z" });
+    await rejects(store.get(gone.id), "not_found", /Cannot find memory/);
+    await rejects(store.softDelete(gone.id, { now: NOW, actor: "agent-z" }), "not_found", /Cannot find/);
+    assert.deepEqual((await store.list({}, { now: NOW, limit: 10 })).map((m) => m.id), [kept.id]);
+    const hits = await store.keyword(["zebra"], { mode: "any", filter: {}, now: NOW, limit: 10 });
+    assert.deepEqual(hits.map((h) => h.memory.id), [kept.id]);
+    assert.equal((await store.stats({ now: NOW, soonSeconds: 0 })).deleted, 1);
+    // A new memory may take the deleted one's title.
+    const reborn = await upsert(store, draft({ title: "gone" }));
+    assert.equal(reborn.action, "created");
+    assert.notEqual(reborn.memory.id, gone.id);
+    assert.equal(await store.purgeDeleted("2026-06-01T00:00:00.000Z"), 0, "a newer tombstone stays");
+    assert.equal(await store.purgeDeleted("2026-06-02T00:00:00.000Z"), 1);
+    assert.equal((await store.stats({ now: NOW, soonSeconds: 0 })).deleted, 0);
+    assert.equal((await store.stats({ now: NOW, soonSeconds: 0 })).total, 2);
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("SqliteStore.get() accepts a unique id prefix and refuses an ambiguous one", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    const a = await store.upsert(draft({ title: "a" }), { id: "abc11111-x", now: NOW, merge: mergeOnUpsert });
+    await store.upsert(draft({ title: "b" }), { id: "abc22222-x", now: NOW, merge: mergeOnUpsert });
+    assert.equal((await store.get("abc1")).id, a.memory.id);
+    await rejects(store.get("abc"), "conflict", /matches more than one/);
+    await rejects(store.get("abd"), "not_found", /"abd"/);
+    await rejects(store.get("%"), "not_found", /"%"/);
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("SqliteStore keeps the FTS index in step with updates and leaves expired memories out", async () => {
+  const path = await tempDb();
+  const store = await SqliteStore.open(path, { now: NOW });
+  try {
+    const m = (await upsert(store, draft({ title: "t", content: "original walrus" }))).memory;
+    await upsert(
+      store,
+      draft({ title: "old", content: "expired walrus", expires_at: "2026-06-01T11:00:00.000Z" }),
+    );
+    await store.update(m.id, { now: NOW, patch: (e) => ({ ...e, content: "renamed narwhal" }) });
+    const find = async (w: string) =>
+      (await store.keyword([w], { mode: "any", filter: {}, now: NOW, limit: 10 })).map((h) =>
+        h.memory.content
+      );
+    assert.deepEqual(await find("walrus"), []);
+    assert.deepEqual(await find("narwhal"), ["renamed narwhal"]);
+    await store.softDelete(m.id, { now: NOW, actor: "x" });
+    await upsert(store, draft({ title: "t", content: "third walrus" }));
+    assert.deepEqual(await find("walrus"), ["third walrus"]);
+  } finally {
+    store.close();
+  }
+  // FTS5's own consistency check of the index (tombstones are deliberately not indexed).
+  const raw = new Database(path, { nativeBinding: nativeAddonPath() });
+  raw.prepare("INSERT INTO memories_fts (memories_fts) VALUES ('integrity-check')").run();
+  raw.close();
+});
+
+Deno.test("SqliteStore.keyword() never fails on terms made from hostile text", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    await upsert(store, draft({ content: "café naïve 東京 مرحبا emoji 🚀 data" }));
+    const samples = [
+      '"unbalanced',
+      "foo*",
+      "NEAR(a b)",
+      "a AND OR NOT",
+      "(((",
+      "title:x",
+      "^start",
+      "-x +y",
+      "{a b}",
+      "'; DROP TABLE memories; --",
+      "\u0000\u0001",
+      "🚀🚀",
+      "東京",
+      "cafe",
+      "NAIVE",
+    ];
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 300; i++) {
+      samples.push(
+        Array.from(
+          { length: 1 + Math.floor(rand() * 12) },
+          () => String.fromCodePoint(Math.floor(rand() * 0x3000)),
+        ).join(""),
+      );
+    }
+    for (const text of samples) {
+      for (const mode of ["any", "all"] as const) {
+        await store.keyword(queryTerms(text), { mode, filter: {}, now: NOW, limit: 5 });
+      }
+    }
+    const accent = await store.keyword(queryTerms("cafe NAIVE"), {
+      mode: "all",
+      filter: {},
+      now: NOW,
+      limit: 5,
+    });
+    assert.equal(accent.length, 1, "diacritics and case are folded");
+    const cjk = await store.keyword(queryTerms("東京"), { mode: "any", filter: {}, now: NOW, limit: 5 });
+    assert.equal(cjk.length, 1);
+  } finally {
+    store.close();
+  }
+});

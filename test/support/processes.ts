@@ -1,0 +1,99 @@
+// Real processes for end-to-end tests: the HTTP server on an ephemeral loopback port, the CLI,
+// and the MCP server over stdio, each started with its own permission set from deno.json.
+import { Client, StdioClientTransport } from "./mcp_client.ts";
+
+const MAIN = "src/main.ts";
+const decoder = new TextDecoder();
+
+/** A fresh directory under ./data (the only place the permission sets may write). */
+export async function tempDataDir(): Promise<string> {
+  await Deno.mkdir("data/tmp", { recursive: true });
+  return await Deno.makeTempDir({ dir: "data/tmp", prefix: "test-" });
+}
+
+/** A running HTTP server. */
+export interface ServerProcess {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Start `ai-memory serve` on 127.0.0.1 with an ephemeral port and wait until it listens. */
+export async function startServer(db: string, extraArgs: string[] = []): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=serve", MAIN, "serve", "--port", "0", "--db", db, ...extraArgs],
+    stdout: "null",
+    stderr: "piped",
+    env: { AI_MEMORY_LOG_LEVEL: "info" },
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let port = 0;
+  const deadline = Date.now() + 30_000;
+  while (port === 0) {
+    if (Date.now() > deadline) throw new Error("Server did not start within 30 s");
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`Server exited before listening: ${buffered}`);
+    buffered += value;
+    for (const line of buffered.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const entry = JSON.parse(line);
+      if (entry.msg === "listening") port = entry.port;
+    }
+  }
+  // Keep draining stderr so the child never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+      await drained;
+    },
+  };
+}
+
+/** The outcome of one CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI as a subprocess with the `cli` permission set. */
+export async function runCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=cli", MAIN, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: options.env ?? {},
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Connect the MCP SDK client to `ai-memory mcp` over stdio. */
+export async function connectMcp(db: string, extraArgs: string[] = []): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: ["run", "-P=mcp", MAIN, "mcp", "--db", db, ...extraArgs],
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "e2e-test", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
