@@ -25,12 +25,29 @@ async function serve(flags: GlobalFlags & { host?: string; port?: number }): Pro
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  const server = Deno.serve({
-    hostname: deps.config.host,
-    port: deps.config.port,
-    signal: controller.signal,
-    onListen: ({ hostname, port }) => deps.log.info("listening", { url: `http://${hostname}:${port}`, port }),
-  }, app.fetch);
+  const address = `${deps.config.host}:${deps.config.port}`;
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: deps.config.host,
+      port: deps.config.port,
+      signal: controller.signal,
+      onListen: ({ hostname, port }) =>
+        deps.log.info("listening", { url: `http://${hostname}:${port}`, port }),
+    }, app.fetch);
+  } catch (err) {
+    deps.store.close();
+    if (err instanceof Deno.errors.NotCapable) {
+      throw new MemoryError(
+        "unavailable",
+        `Cannot listen on ${address}: the serve permission set allows only loopback addresses`,
+      );
+    }
+    if (err instanceof Deno.errors.AddrInUse) {
+      throw new MemoryError("unavailable", `Cannot listen on ${address}: the address is already in use`);
+    }
+    throw err;
+  }
   await server.finished;
   deps.store.close();
   deps.log.info("stopped");

@@ -52,6 +52,14 @@ export function loadConfig(flags: ConfigFlags & { config?: string | undefined })
   }
 }
 
+/** A file-system error in words an operator can act on. */
+export function describeFsError(err: unknown): string {
+  if (err instanceof Deno.errors.NotCapable) {
+    return "this process's permission set does not allow it (the deno.json sets allow only ./data)";
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Open the configured store, creating its directory on first use. */
 export async function openStore(config: Config): Promise<MemoryStore> {
   if (/^postgres(ql)?:\/\//.test(config.db)) {
@@ -62,7 +70,7 @@ export async function openStore(config: Config): Promise<MemoryStore> {
   } catch (err) {
     throw new MemoryError(
       "unavailable",
-      `Cannot create the data directory "${dirname(config.db)}": ${(err as Error).message}`,
+      `Cannot create the data directory "${dirname(config.db)}": ${describeFsError(err)}`,
     );
   }
   return await SqliteStore.open(config.db, {

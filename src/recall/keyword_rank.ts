@@ -11,13 +11,12 @@ export function memorySignal(memory: Memory, now: Date): number {
   const ageDays = Math.max(0, (now.getTime() - Date.parse(memory.updated_at)) / DAY_MS);
   const recency = 1 / (1 + 0.1 * ageDays);
   const access = Math.min(memory.access_count, 50) / 50;
-  return (
-    0.35 * (memory.priority - 1) / 9 +
+  const signal = 0.35 * (memory.priority - 1) / 9 +
     0.2 * memory.confidence +
     0.15 * tierRank(memory.tier) / 2 +
     0.2 * recency +
-    0.1 * access
-  );
+    0.1 * access;
+  return Math.min(1, signal);
 }
 
 /** A scored memory. */

@@ -75,7 +75,7 @@ export function openSqlite(
 
 function describe(err: unknown): string {
   if (err instanceof Deno.errors.NotCapable) {
-    return "this process is not permitted to access it (check the permission set)";
+    return "this process's permission set does not allow it (the deno.json sets allow only ./data)";
   }
   return err instanceof Error ? err.message : String(err);
 }
