@@ -27,7 +27,9 @@ function readTextFile(path: string, what: string): string {
  * Build the configuration from defaults, the config file, the environment and flags.
  * @throws {MemoryError} invalid_input when a value is invalid
  */
-export function loadConfig(flags: ConfigFlags & { config?: string | undefined }): Config {
+export function loadConfig(
+  flags: ConfigFlags & { config?: string | undefined; passphraseOnlyPath?: boolean },
+): Config {
   const env = readEnv();
   const file = flags.config ?? env.AI_MEMORY_CONFIG;
   let fileValues: unknown = {};
@@ -39,10 +41,11 @@ export function loadConfig(flags: ConfigFlags & { config?: string | undefined })
       throw new MemoryError("invalid_input", `Config file "${file}" is not valid JSON`);
     }
   }
-  const { config: _file, ...rest } = flags;
+  const { config: _file, passphraseOnlyPath = false, ...rest } = flags;
   try {
     const config = resolveConfig({ file: fileValues, env, flags: rest });
-    if (config.passphraseFile && !config.passphrase) {
+    // The launcher only needs to know where the key file is, never the key.
+    if (config.passphraseFile && !config.passphrase && !passphraseOnlyPath) {
       config.passphrase = readTextFile(config.passphraseFile, "passphrase file").trimEnd();
     }
     return config;

@@ -1,0 +1,40 @@
+// The exact Deno permission flags a surface needs for a given configuration: the deno.json set
+// for the surface, plus read/write on the configured data and database directories only.
+import { dirname } from "node:path";
+import type { Config } from "../core/config.ts";
+import { MemoryError } from "../core/errors.ts";
+
+/** The long-running or one-shot surfaces, each with a permission set in deno.json. */
+export type Surface = "serve" | "mcp" | "cli";
+
+function pathList(paths: string[]): string {
+  for (const p of paths) {
+    if (p.includes(",")) {
+      throw new MemoryError("invalid_input", `Invalid input: path "${p}" must not contain a comma`);
+    }
+  }
+  return [...new Set(paths)].join(",");
+}
+
+/**
+ * Flags for `deno run` that give `surface` what `config` needs and nothing more.
+ * @param configFile the config file the surface will read, if any
+ */
+export function permissionFlags(
+  config: Config,
+  options: { surface: Surface; configFile?: string | undefined },
+): string[] {
+  const dirs = [config.dataDir, dirname(config.db)];
+  const read = [...dirs];
+  if (options.configFile) read.push(options.configFile);
+  if (config.passphraseFile) read.push(config.passphraseFile);
+  const flags = [
+    `-P=${options.surface}`,
+    `--allow-read=${pathList(read)}`,
+    `--allow-write=${pathList(dirs)}`,
+  ];
+  if (options.surface === "serve") {
+    flags.push(`--allow-net=${config.port === 0 ? config.host : `${config.host}:${config.port}`}`);
+  }
+  return flags;
+}
