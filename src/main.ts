@@ -2,6 +2,8 @@
 import { CATALOG } from "./ops/catalog.ts";
 import { MemoryError } from "./core/errors.ts";
 import { StdioServerTransport } from "./deps/mcp_sdk.ts";
+import { redactConfig } from "./core/config.ts";
+import { permissionFlags } from "./deploy/permission_flags.ts";
 import { loadConfig, openDeps } from "./runtime.ts";
 import { createApp } from "./surfaces/http/app.ts";
 import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
@@ -78,6 +80,13 @@ const code = await runCli(Deno.args, {
   openDeps: (flags) => openDeps(loadConfig(configFlags(flags))),
   serve,
   mcp,
+  showConfig: (flags) => redactConfig(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
+  permissions: (flags, surface) => {
+    const config = loadConfig({ ...configFlags(flags), passphraseOnlyPath: true });
+    const main = decodeURIComponent(new URL("./main.ts", import.meta.url).pathname);
+    const args = permissionFlags(config, { surface, configFile: flags.config });
+    return ["deno", "run", ...args, main, surface === "cli" ? "" : surface].join(" ").trimEnd();
+  },
   stdout: (text) => writeAll(Deno.stdout, text),
   stderr: (text) => writeAll(Deno.stderr, text),
   readStdin: () => new Response(Deno.stdin.readable).text(),

@@ -26,6 +26,10 @@ export interface CliIo {
   /** Start the long-running surfaces; they resolve when the server stops. */
   serve(flags: GlobalFlags & { host?: string; port?: number }): Promise<void>;
   mcp(flags: GlobalFlags): Promise<void>;
+  /** The effective configuration, secrets redacted. */
+  showConfig(flags: GlobalFlags): Record<string, unknown>;
+  /** The exact `deno run` command line a surface needs for the current configuration. */
+  permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
   stdout(text: string): void;
   stderr(text: string): void;
   readStdin(): Promise<string>;
@@ -130,6 +134,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--tier <tier>", "Recall tier (only keyword is available without models)")
     .action(async (_opts, command: Command) => {
       await io.mcp(command.optsWithGlobals() as GlobalFlags);
+    });
+  program.command("config")
+    .description("Show the effective configuration (secrets redacted)")
+    .argument("[action]", "show", "show")
+    .action((action: string, _opts, command: Command) => {
+      if (action !== "show") throw new MemoryError("invalid_input", `Invalid input: action: must be "show"`);
+      io.stdout(JSON.stringify(io.showConfig(command.optsWithGlobals() as GlobalFlags), null, 2));
+    });
+  program.command("permissions")
+    .description("Print the exact Deno command line (permission flags) a surface needs for this config")
+    .argument("[surface]", "serve, mcp or cli", "serve")
+    .action((surface: string, _opts, command: Command) => {
+      if (surface !== "serve" && surface !== "mcp" && surface !== "cli") {
+        throw new MemoryError("invalid_input", `Invalid input: surface: must be one of serve, mcp, cli`);
+      }
+      io.stdout(io.permissions(command.optsWithGlobals() as GlobalFlags, surface));
     });
   for (const op of io.catalog) addOperationCommand(program, op, io, run);
 
