@@ -4,7 +4,7 @@ import { limitSchema } from "../core/fields.ts";
 import { estimateTokens, rankKeywordHits } from "../recall/keyword_rank.ts";
 import { queryTerms } from "../recall/query_terms.ts";
 import { filterFields, formatSchema, memorySchema, toFilter } from "./_shared.ts";
-import { defineOperation, READ_ONLY } from "./operation.ts";
+import { defineOperation } from "./operation.ts";
 
 // Enough candidates that the signals can reorder the top of the list, few enough to stay fast.
 const CANDIDATE_FACTOR = 5;
@@ -14,7 +14,8 @@ export const memoryRecall = defineOperation({
   name: "memory_recall",
   title: "Recall memories",
   description: "Recall the memories most relevant to a context (any word may match), ranked by text " +
-    "relevance and nudged by priority, confidence, tier and recency. Use before answering.",
+    "relevance and nudged by priority, confidence, tier and recency. Use before answering. Each " +
+    "returned memory's access_count and last_accessed_at are updated; no content changes.",
   input: z.object({
     context: z.string({ error: "must be a string" })
       .refine((t) => t.trim().length > 0, { error: "must not be empty" })
@@ -39,7 +40,13 @@ export const memoryRecall = defineOperation({
     tokens_used: z.number().int().describe("Estimated tokens of the returned memories"),
     budget_tokens: z.number().int().optional().describe("The budget, when one was given"),
   }),
-  annotations: READ_ONLY,
+  // Not read-only: recall records an access on what it returns (a bookkeeping write).
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: false,
+  },
   http: [{ method: "GET", path: "/api/v1/recall" }, { method: "POST", path: "/api/v1/recall" }],
   cli: { command: "recall", positional: ["context"], short: { namespace: "n" } },
   async run(ctx, input) {
@@ -60,6 +67,7 @@ export const memoryRecall = defineOperation({
       tokens += cost;
       memories.push({ ...memory, score });
     }
+    await ctx.store.recordAccess(memories.map((m) => m.id), { now: now.toISOString() });
     return {
       memories,
       count: memories.length,

@@ -91,6 +91,9 @@ export interface MemoryStore {
     options: { mode: "any" | "all"; filter: MemoryFilter; now: string; limit: number },
   ): Promise<KeywordHit[]>;
 
+  /** Record that recall returned these memories: access_count + 1 and last_accessed_at = now. */
+  recordAccess(ids: string[], options: { now: string }): Promise<void>;
+
   /** Counts and sizes. */
   stats(options: { now: string; soonSeconds: number }): Promise<StoreStats>;
 

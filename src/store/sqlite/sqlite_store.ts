@@ -29,6 +29,9 @@ const UPDATE_SQL = `UPDATE memories SET tier = @tier, namespace = @namespace, ti
   scope = @scope, updated_at = @updated_at
   WHERE seq = @seq`;
 
+// The reference caps the counter; a runaway loop must not overflow it.
+const MAX_ACCESS_COUNT = 1_000_000;
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => "\\" + c);
 }
@@ -222,6 +225,13 @@ export class SqliteStore implements MemoryStore {
       // bm25() is lower-is-better and negative; relevance is its magnitude.
       return rows.map((r) => ({ memory: rowToMemory(r), relevance: -r.rank }));
     });
+  }
+
+  recordAccess(ids: string[], options: { now: string }): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    const sql = `UPDATE memories SET access_count = min(access_count + 1, ${MAX_ACCESS_COUNT}),
+      last_accessed_at = @now WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids))`;
+    return this.#write(() => void this.#stmt(sql).run({ now: options.now, ids: JSON.stringify(ids) }));
   }
 
   stats(options: { now: string; soonSeconds: number }): Promise<StoreStats> {

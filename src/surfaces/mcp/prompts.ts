@@ -42,7 +42,7 @@ export const PROMPTS: readonly PromptDefinition[] = [
         "2. Store durable facts, decisions and preferences with memory_store; titles are unique per",
         "   namespace, so re-storing a title updates it (priority and confidence keep the higher value).",
         "3. Tiers: short (6 h) for scratch notes, mid (7 d) for working context, long for lasting facts.",
-        "   A mid memory recalled often is promoted to long; tiers never go down.",
+        "   Tiers never go down: storing a title again at a lower tier keeps the higher one.",
         "4. Correct mistakes with memory_update; remove wrong memories with memory_delete.",
         "5. Keep namespaces per project (e.g. project/backend) and tag memories for filtering.",
       ].join("\n"),
