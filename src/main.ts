@@ -4,7 +4,7 @@ import { MemoryError } from "./core/errors.ts";
 import { StdioServerTransport } from "./deps/mcp_sdk.ts";
 import { redactConfig } from "./core/config.ts";
 import { permissionFlags } from "./deploy/permission_flags.ts";
-import { loadConfig, openDeps } from "./runtime.ts";
+import { loadConfig, openDeps, rekeyDatabase } from "./runtime.ts";
 import { createApp } from "./surfaces/http/app.ts";
 import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
 import { createMcpServer } from "./surfaces/mcp/server.ts";
@@ -80,6 +80,10 @@ const code = await runCli(Deno.args, {
   openDeps: (flags) => openDeps(loadConfig(configFlags(flags))),
   serve,
   mcp,
+  rekey: async (flags, options) => ({
+    rekeyed: true,
+    ...(await rekeyDatabase(loadConfig(configFlags(flags)), options)),
+  }),
   showConfig: (flags) => redactConfig(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
   permissions: (flags, surface) => {
     const config = loadConfig({ ...configFlags(flags), passphraseOnlyPath: true });

@@ -3,11 +3,14 @@
 import { dirname } from "node:path";
 import { systemClock } from "./core/clock.ts";
 import { type Config, CONFIG_ENV_VARS, type ConfigFlags, resolveConfig } from "./core/config.ts";
-import { MemoryError } from "./core/errors.ts";
+import { z } from "zod";
+import { invalidInput, MemoryError } from "./core/errors.ts";
+import { zodIssues } from "./ops/invoke.ts";
 import { randomIds } from "./core/ids.ts";
 import { createLogger } from "./core/log.ts";
 import { OperationMetrics } from "./core/metrics.ts";
 import type { Deps } from "./ops/operation.ts";
+import { rekeySqlite } from "./store/sqlite/rekey.ts";
 import { SqliteStore } from "./store/sqlite/sqlite_store.ts";
 import type { MemoryStore } from "./store/store.ts";
 
@@ -51,6 +54,9 @@ export function loadConfig(
     return config;
   } catch (err) {
     if (err instanceof MemoryError) throw err;
+    if (err instanceof z.ZodError) {
+      throw invalidInput(zodIssues(err).map((i) => ({ ...i, field: `config.${i.field}` })));
+    }
     throw new MemoryError("invalid_input", `Invalid configuration: ${(err as Error).message}`);
   }
 }
@@ -94,4 +100,31 @@ export async function openDeps(config: Config): Promise<Deps> {
     log: createLogger({ level: config.logLevel }),
     metrics: new OperationMetrics(),
   };
+}
+
+/**
+ * Change the configured database's key to the one in `newKeyFile` (or AI_MEMORY_DB_NEW_PASSPHRASE),
+ * or remove encryption with `decrypt`. Keys never come from argv.
+ * @throws {MemoryError} invalid_input when no new key is given; unavailable when the file is in use
+ */
+export async function rekeyDatabase(
+  config: Config,
+  options: { newKeyFile?: string | undefined; decrypt?: boolean | undefined },
+): Promise<{ encrypted: boolean; memories: number }> {
+  const newKey = options.newKeyFile
+    ? readTextFile(options.newKeyFile, "new key file").trimEnd()
+    : Deno.env.get("AI_MEMORY_DB_NEW_PASSPHRASE");
+  if (options.decrypt && newKey) {
+    throw new MemoryError("invalid_input", "Invalid input: give either a new key or --decrypt, not both");
+  }
+  if (!options.decrypt && !newKey) {
+    throw new MemoryError(
+      "invalid_input",
+      "Invalid input: new key: give --new-key-file FILE or AI_MEMORY_DB_NEW_PASSPHRASE, or --decrypt",
+    );
+  }
+  // Opening first brings the schema up to date and proves the current key.
+  (await openStore(config)).close();
+  const memories = rekeySqlite(config.db, { currentKey: config.passphrase, newKey });
+  return { encrypted: Boolean(newKey), memories };
 }

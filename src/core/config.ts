@@ -10,6 +10,7 @@ export const CONFIG_ENV_VARS = [
   "AI_MEMORY_AGENT_ID",
   "AI_MEMORY_DB_PASSPHRASE",
   "AI_MEMORY_DB_PASSPHRASE_FILE",
+  "AI_MEMORY_DB_NEW_PASSPHRASE",
   "AI_MEMORY_LOG_LEVEL",
   "AI_MEMORY_HOST",
   "AI_MEMORY_PORT",
@@ -20,7 +21,9 @@ export const configSchema = z.object({
   db: z.string().min(1).optional().describe("Database file; default <dataDir>/ai-memory.db"),
   host: z.string().min(1).default("127.0.0.1").describe("HTTP bind address"),
   port: z.number().int().min(0).max(65535).default(9077).describe("HTTP port (0 = ephemeral)"),
-  agentId: z.string().optional().describe("Default agent id for writes from this process"),
+  agentId: z.string().regex(/^[A-Za-z0-9_\-:@./]{1,128}$/, {
+    error: "must be 1-128 characters of A-Z a-z 0-9 _ - : @ . /",
+  }).optional().describe("Default agent id for writes from this process"),
   passphrase: z.string().optional().describe("Database encryption key (never printed)"),
   passphraseFile: z.string().optional().describe("File holding the database encryption key"),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Log level"),

@@ -81,6 +81,7 @@ export const memoryStore = defineOperation({
     command: "store",
     short: { title: "T", content: "c", tier: "t", namespace: "n", priority: "p", source: "S" },
     stdin: ["content"],
+    defaults: { source: "cli" },
   },
   async run(ctx, input) {
     const now = ctx.clock.now();

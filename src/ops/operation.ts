@@ -38,6 +38,8 @@ export interface CliBinding {
   short?: Record<string, string>;
   /** Fields that read standard input when given as `-`. */
   stdin?: string[];
+  /** Defaults that differ on the command line, e.g. `{ source: "cli" }` as the reference has. */
+  defaults?: Record<string, string>;
 }
 
 /** MCP tool annotations; they must be honest. */

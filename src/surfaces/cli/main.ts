@@ -28,6 +28,11 @@ export interface CliIo {
   mcp(flags: GlobalFlags): Promise<void>;
   /** The effective configuration, secrets redacted. */
   showConfig(flags: GlobalFlags): Record<string, unknown>;
+  /** Change the database key; the new key comes from a file or the environment, never argv. */
+  rekey(
+    flags: GlobalFlags,
+    options: { newKeyFile?: string; decrypt?: boolean },
+  ): Promise<Record<string, unknown>>;
   /** The exact `deno run` command line a surface needs for the current configuration. */
   permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
   stdout(text: string): void;
@@ -83,6 +88,7 @@ function addOperationCommand(program: Command, op: Operation, io: CliIo, run: Ru
       if (value === undefined) continue;
       text[name] = value === true ? "true" : String(value);
     }
+    for (const [name, value] of Object.entries(op.cli.defaults ?? {})) text[name] ??= value;
     for (const name of op.cli.stdin ?? []) {
       if (text[name] === "-") text[name] = await io.readStdin();
     }
@@ -114,7 +120,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--agent-id <id>", "Agent id for writes (env AI_MEMORY_AGENT_ID)")
     .option("--json", "Print JSON instead of a table")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => io.stdout(s.trimEnd()),
+      writeErr: (s) => io.stderr(s.trimEnd()),
+      // Commander would probe NO_COLOR/FORCE_COLOR, which the permission sets do not grant.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    });
   program.showHelpAfterError(false);
 
   program.command("serve")
@@ -150,6 +162,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new MemoryError("invalid_input", `Invalid input: surface: must be one of serve, mcp, cli`);
       }
       io.stdout(io.permissions(command.optsWithGlobals() as GlobalFlags, surface));
+    });
+  program.command("rekey")
+    .description(
+      "Change the database encryption key (new key from --new-key-file or AI_MEMORY_DB_NEW_PASSPHRASE), " +
+        "or remove it with --decrypt; stop servers using the database first",
+    )
+    .option("--new-key-file <path>", "File holding the new key")
+    .option("--decrypt", "Store the database unencrypted")
+    .action(async (opts: { newKeyFile?: string; decrypt?: boolean }, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      const result = await io.rekey(flags, opts);
+      io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
     });
   for (const op of io.catalog) addOperationCommand(program, op, io, run);
 
