@@ -3,7 +3,9 @@ import { CATALOG } from "./ops/catalog.ts";
 import { MemoryError } from "./core/errors.ts";
 import { StdioServerTransport } from "./deps/mcp_sdk.ts";
 import { redactConfig } from "./core/config.ts";
+import { auditPermissions } from "./deploy/permission_audit.ts";
 import { permissionFlags } from "./deploy/permission_flags.ts";
+import { createLogger } from "./core/log.ts";
 import { loadConfig, openDeps, rekeyDatabase } from "./runtime.ts";
 import { createApp } from "./surfaces/http/app.ts";
 import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
@@ -20,8 +22,15 @@ function configFlags(flags: GlobalFlags & { host?: string; port?: number }) {
   };
 }
 
-async function serve(flags: GlobalFlags & { host?: string; port?: number }): Promise<void> {
-  const deps = await openDeps(loadConfig(configFlags(flags)));
+async function serve(
+  flags: GlobalFlags & { host?: string; port?: number; allowBroadPermissions?: boolean },
+): Promise<void> {
+  const config = loadConfig(configFlags(flags));
+  await auditPermissions(config, {
+    allowBroad: flags.allowBroadPermissions === true,
+    warn: createLogger({ level: config.logLevel }).warn,
+  });
+  const deps = await openDeps(config);
   const app = createApp(deps, { catalog: CATALOG });
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -55,14 +64,21 @@ async function serve(flags: GlobalFlags & { host?: string; port?: number }): Pro
   deps.log.info("stopped");
 }
 
-async function mcp(flags: GlobalFlags & { tier?: string }): Promise<void> {
+async function mcp(
+  flags: GlobalFlags & { tier?: string; allowBroadPermissions?: boolean },
+): Promise<void> {
   if (flags.tier !== undefined && flags.tier !== "keyword") {
     throw new MemoryError(
       "invalid_input",
       `Invalid input: tier: "${flags.tier}" needs models that are not installed; only keyword is available`,
     );
   }
-  const deps = await openDeps(loadConfig(configFlags(flags)));
+  const config = loadConfig(configFlags(flags));
+  await auditPermissions(config, {
+    allowBroad: flags.allowBroadPermissions === true,
+    warn: createLogger({ level: config.logLevel }).warn,
+  });
+  const deps = await openDeps(config);
   const server = createMcpServer(deps, { catalog: CATALOG });
   const closed = new Promise<void>((resolve) => (server.onclose = () => resolve()));
   await server.connect(new StdioServerTransport());

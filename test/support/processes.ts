@@ -19,12 +19,16 @@ export interface ServerProcess {
 }
 
 /** Start `ai-memory serve` on 127.0.0.1 with an ephemeral port and wait until it listens. */
-export async function startServer(db: string, extraArgs: string[] = []): Promise<ServerProcess> {
+export async function startServer(
+  db: string,
+  extraArgs: string[] = [],
+  options: { env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-P=serve", MAIN, "serve", "--port", "0", "--db", db, ...extraArgs],
     stdout: "null",
     stderr: "piped",
-    env: { AI_MEMORY_LOG_LEVEL: "info" },
+    env: { AI_MEMORY_LOG_LEVEL: "info", ...options.env },
   }).spawn();
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";

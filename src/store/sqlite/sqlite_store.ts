@@ -212,19 +212,49 @@ export class SqliteStore implements MemoryStore {
   ): Promise<KeywordHit[]> {
     if (terms.length === 0) return Promise.resolve([]);
     const where = filterClause(options.filter, options.now);
-    const sql = `SELECT m.*, bm25(memories_fts) AS rank
+    const matchTerms = options.mode === "any" ? this.#weightedTerms(terms) : terms;
+    // First rank on the FTS index alone (cheap), then join and filter a bounded candidate set;
+    // only when filters leave too few of a full candidate set is the exhaustive join needed.
+    const candidates = Math.max(options.limit * 4, 200);
+    const fast = `SELECT m.*, f.rank AS rank FROM (
+        SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rank LIMIT @candidates
+      ) AS f JOIN memories m ON m.seq = f.rowid
+      WHERE ${where.sql} ORDER BY f.rank LIMIT @limit`;
+    const exhaustive = `SELECT m.*, bm25(memories_fts) AS rank
       FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
       WHERE memories_fts MATCH @match AND ${where.sql}
       ORDER BY rank LIMIT @limit`;
     return this.#read(() => {
-      const rows = this.#stmt(sql).all({
-        ...where.params,
-        match: ftsMatch(terms, options.mode),
-        limit: options.limit,
-      }) as (MemoryRow & { rank: number })[];
+      const params = { ...where.params, match: ftsMatch(matchTerms, options.mode), limit: options.limit };
+      let rows = this.#stmt(fast).all({ ...params, candidates }) as (MemoryRow & { rank: number })[];
+      if (rows.length < options.limit) {
+        const matched = (this.#stmt(
+          "SELECT count(*) AS n FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)",
+        ).get(params.match, candidates) as { n: number }).n;
+        if (matched >= candidates) {
+          rows = this.#stmt(exhaustive).all(params) as (MemoryRow & { rank: number })[];
+        }
+      }
       // bm25() is lower-is-better and negative; relevance is its magnitude.
       return rows.map((r) => ({ memory: rowToMemory(r), relevance: -r.rank }));
     });
+  }
+
+  /**
+   * For OR queries: the terms that carry BM25 weight. A term in at least half of all memories has
+   * an IDF of zero in FTS5's BM25, so it cannot change the ranking, only make every memory match
+   * (and the query slow). Such terms are dropped, unless every term is one.
+   */
+  #weightedTerms(terms: string[]): string[] {
+    const total = (this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL").get() as {
+      n: number;
+    }).n;
+    const counts = this.#stmt(
+      "SELECT term, doc FROM memories_fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
+    ).all(JSON.stringify(terms)) as { term: string; doc: number }[];
+    const common = new Set(counts.filter((c) => c.doc * 2 >= total).map((c) => c.term));
+    const weighted = terms.filter((t) => !common.has(t));
+    return weighted.length > 0 ? weighted : terms;
   }
 
   recordAccess(ids: string[], options: { now: string }): Promise<void> {

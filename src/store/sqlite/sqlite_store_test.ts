@@ -6,11 +6,13 @@ import { tierExpiry } from "../../lifecycle/expiry.ts";
 import { mergeOnUpsert } from "../../lifecycle/upsert_merge.ts";
 import { queryTerms } from "../../recall/query_terms.ts";
 import type { MemoryDraft } from "../store.ts";
+import { MIGRATIONS } from "./migrations/mod.ts";
 import { nativeAddonPath } from "./open.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 
 const NOW = "2026-06-01T12:00:00.000Z";
 const config = resolveConfig({});
+const LATEST = MIGRATIONS.at(-1)!.version;
 
 async function tempDb(): Promise<string> {
   await Deno.mkdir("data/tmp", { recursive: true });
@@ -57,15 +59,15 @@ async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Prom
 Deno.test("SqliteStore.open() migrates a new file to the current schema once", async () => {
   const path = await tempDb();
   const a = await SqliteStore.open(path, { now: NOW });
-  assert.equal(a.schemaVersion, 1);
+  assert.equal(a.schemaVersion, LATEST);
   a.close();
   const b = await SqliteStore.open(path, { now: NOW });
-  assert.equal(b.schemaVersion, 1);
+  assert.equal(b.schemaVersion, LATEST);
   b.close();
   const raw = new Database(path, { nativeBinding: nativeAddonPath() });
   const rows = raw.prepare("SELECT version, name FROM schema_migrations").all();
   raw.close();
-  assert.deepEqual(rows, [{ version: 1, name: "initial" }]);
+  assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
 });
 
 Deno.test("SqliteStore.open() refuses a database whose schema is newer than it knows", async () => {
@@ -74,7 +76,11 @@ Deno.test("SqliteStore.open() refuses a database whose schema is newer than it k
   const raw = new Database(path, { nativeBinding: nativeAddonPath() });
   raw.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x', ?)").run(NOW);
   raw.close();
-  await rejects(SqliteStore.open(path, { now: NOW }), "unavailable", /schema version 99 is newer.*\(1\)/);
+  await rejects(
+    SqliteStore.open(path, { now: NOW }),
+    "unavailable",
+    new RegExp(`schema version 99 is newer.*\\(${LATEST}\\)`),
+  );
 });
 
 Deno.test("SqliteStore.open() refuses a database whose applied migration was edited", async () => {
@@ -251,6 +257,26 @@ Deno.test("SqliteStore.keyword() never fails on terms made from hostile text", a
     assert.equal(accent.length, 1, "diacritics and case are folded");
     const cjk = await store.keyword(queryTerms("東京"), { mode: "any", filter: {}, now: NOW, limit: 5 });
     assert.equal(cjk.length, 1);
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("SqliteStore.keyword() in OR mode ignores terms in half of all memories unless nothing else is left", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    for (let i = 0; i < 6; i++) {
+      await upsert(store, draft({ title: `filler ${i}`, content: "the common words" }));
+    }
+    const target = (await upsert(store, draft({ title: "target", content: "the rare ocelot" }))).memory;
+    const any = (terms: string[]) =>
+      store.keyword(terms, { mode: "any", filter: {}, now: NOW, limit: 50 }).then((h) =>
+        h.map((x) => x.memory.id)
+      );
+    assert.deepEqual(await any(["the", "ocelot"]), [target.id], "'the' adds no weight, only matches");
+    assert.equal((await any(["the"])).length, 7, "a query of only common terms still matches");
+    const all = await store.keyword(["the", "ocelot"], { mode: "all", filter: {}, now: NOW, limit: 50 });
+    assert.deepEqual(all.map((h) => h.memory.id), [target.id]);
   } finally {
     store.close();
   }

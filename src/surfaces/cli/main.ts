@@ -24,8 +24,10 @@ export interface CliIo {
   /** Build the dependencies once global flags are known. */
   openDeps(flags: GlobalFlags): Promise<Deps>;
   /** Start the long-running surfaces; they resolve when the server stops. */
-  serve(flags: GlobalFlags & { host?: string; port?: number }): Promise<void>;
-  mcp(flags: GlobalFlags): Promise<void>;
+  serve(
+    flags: GlobalFlags & { host?: string; port?: number; allowBroadPermissions?: boolean },
+  ): Promise<void>;
+  mcp(flags: GlobalFlags & { tier?: string; allowBroadPermissions?: boolean }): Promise<void>;
   /** The effective configuration, secrets redacted. */
   showConfig(flags: GlobalFlags): Record<string, unknown>;
   /** Change the database key; the new key comes from a file or the environment, never argv. */
@@ -133,6 +135,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description("Serve the HTTP API (default 127.0.0.1:9077)")
     .option("--host <host>", "Bind address")
     .option("--port <port>", "Port (0 = ephemeral)")
+    .option("--allow-broad-permissions", "Run even with unscoped Deno permissions (logged)")
     .action(async (_opts, command: Command) => {
       const flags = command.optsWithGlobals() as GlobalFlags & { host?: string; port?: string };
       const port = flags.port === undefined ? undefined : Number(flags.port);
@@ -144,6 +147,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.command("mcp")
     .description("Serve MCP over stdio")
     .option("--tier <tier>", "Recall tier (only keyword is available without models)")
+    .option("--allow-broad-permissions", "Run even with unscoped Deno permissions (logged)")
     .action(async (_opts, command: Command) => {
       await io.mcp(command.optsWithGlobals() as GlobalFlags);
     });

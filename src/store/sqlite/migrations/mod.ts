@@ -1,5 +1,6 @@
 // The ordered list of schema migrations; a migration is added here and never edited after release.
 import * as m0001 from "./0001_initial.ts";
+import * as m0002 from "./0002_fts_vocab.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -11,4 +12,5 @@ export interface Migration {
 /** Every known migration, by version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, ...m0001 },
+  { version: 2, ...m0002 },
 ];
