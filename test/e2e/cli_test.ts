@@ -2,38 +2,11 @@
 // database under ./data/tmp. Runs are few (each costs a process start); read-only and refused
 // runs go in parallel.
 import assert from "node:assert/strict";
+import { CATALOG } from "../../src/ops/catalog.ts";
 import { type CliResult, runCli, tempDataDir } from "../support/processes.ts";
+import type { ListResult as Listed, Memory, ScoredMemory, Stats, StoreResult } from "../support/results.ts";
 
-interface Memory {
-  id: string;
-  tier: string;
-  namespace: string;
-  title: string;
-  content: string;
-  tags: string[];
-  priority: number;
-  confidence: number;
-  created_at: string;
-  expires_at: string | null;
-  metadata: Record<string, unknown>;
-  agent_id: string | null;
-}
-interface StoreResult {
-  id: string;
-  duplicate: boolean;
-  action: string;
-  agent_id: string | null;
-  memory: Memory;
-}
-interface ListResult {
-  memories: (Memory & { score?: number })[];
-  count: number;
-}
-interface Stats {
-  total: number;
-  by_namespace: Record<string, number>;
-  deleted: number;
-}
+type ListResult = Omit<Listed, "memories"> & { memories: (Memory & Partial<ScoredMemory>)[] };
 
 function ok(r: CliResult, what: string): string {
   assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
@@ -57,18 +30,7 @@ function nested(depth: number): Record<string, unknown> {
   return v;
 }
 
-const COMMANDS = [
-  "store",
-  "recall",
-  "search",
-  "list",
-  "get",
-  "update",
-  "delete",
-  "purge",
-  "stats",
-  "capabilities",
-];
+const COMMANDS = CATALOG.map((op) => op.cli.command);
 
 Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and output formats", async (t) => {
   const dir = await tempDataDir();

@@ -2,62 +2,15 @@
 // loopback port, driven by fetch. Every case is a step of one test so the server starts once.
 import assert from "node:assert/strict";
 import { startServer, tempDataDir } from "../support/processes.ts";
+import type {
+  ListResult,
+  Memory,
+  RecallResult,
+  SearchResult,
+  Stats,
+  StoreResult,
+} from "../support/results.ts";
 
-interface Memory {
-  id: string;
-  tier: "short" | "mid" | "long";
-  namespace: string;
-  title: string;
-  content: string;
-  tags: string[];
-  priority: number;
-  confidence: number;
-  source: string;
-  access_count: number;
-  created_at: string;
-  updated_at: string;
-  last_accessed_at: string | null;
-  expires_at: string | null;
-  metadata: Record<string, unknown>;
-  agent_id: string | null;
-  scope: string;
-}
-type Scored = Memory & { score: number };
-interface StoreResult {
-  id: string;
-  tier: string;
-  title: string;
-  namespace: string;
-  agent_id: string | null;
-  duplicate: boolean;
-  action: "created" | "updated";
-  memory: Memory;
-}
-interface ListResult {
-  memories: Memory[];
-  count: number;
-}
-interface RecallResult {
-  memories: Scored[];
-  count: number;
-  mode: string;
-  tokens_used: number;
-  budget_tokens?: number;
-}
-interface SearchResult {
-  memories: Scored[];
-  count: number;
-}
-interface Stats {
-  total: number;
-  by_tier: Record<string, number>;
-  by_namespace: Record<string, number>;
-  expiring_soon: number;
-  deleted: number;
-  db_size_bytes: number;
-  schema_version: number;
-  backend: string;
-}
 interface ErrorBody {
   error: {
     code: string;

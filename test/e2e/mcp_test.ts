@@ -7,6 +7,9 @@ import { CATALOG } from "../../src/ops/catalog.ts";
 import { VERSION } from "../../src/version.ts";
 import type { Client } from "../support/mcp_client.ts";
 import { connectMcp, tempDataDir } from "../support/processes.ts";
+import type { ListResult, Memory, ScoredMemory, Stats, StoreResult } from "../support/results.ts";
+
+type RankedResult = { memories: ScoredMemory[]; count: number };
 
 interface TextItem {
   type: string;
@@ -17,62 +20,6 @@ interface ToolResult {
   content: TextItem[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
-}
-
-interface Memory {
-  id: string;
-  tier: "short" | "mid" | "long";
-  namespace: string;
-  title: string;
-  content: string;
-  tags: string[];
-  priority: number;
-  confidence: number;
-  source: string;
-  access_count: number;
-  created_at: string;
-  updated_at: string;
-  last_accessed_at: string | null;
-  expires_at: string | null;
-  metadata: Record<string, unknown>;
-  agent_id: string | null;
-  scope: string;
-}
-
-interface ScoredMemory extends Memory {
-  score: number;
-}
-
-interface StoreResult {
-  id: string;
-  tier: string;
-  title: string;
-  namespace: string;
-  agent_id: string | null;
-  duplicate: boolean;
-  action: "created" | "updated";
-  memory: Memory;
-}
-
-interface ListResult {
-  memories: Memory[];
-  count: number;
-}
-
-interface RankedResult {
-  memories: ScoredMemory[];
-  count: number;
-}
-
-interface Stats {
-  total: number;
-  by_tier: Record<string, number>;
-  by_namespace: Record<string, number>;
-  expiring_soon: number;
-  deleted: number;
-  db_size_bytes: number;
-  schema_version: number;
-  backend: string;
 }
 
 interface ListedTool {

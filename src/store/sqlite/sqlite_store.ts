@@ -243,7 +243,7 @@ export class SqliteStore implements MemoryStore {
   /**
    * For OR queries: the terms that carry BM25 weight. A term in at least half of all memories has
    * an IDF of zero in FTS5's BM25, so it cannot change the ranking, only make every memory match
-   * (and the query slow). Such terms are dropped, unless every term is one.
+   * (and the query slow). Such terms are dropped, unless no other term matches anything.
    */
   #weightedTerms(terms: string[]): string[] {
     const total = (this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL").get() as {
@@ -252,8 +252,8 @@ export class SqliteStore implements MemoryStore {
     const counts = this.#stmt(
       "SELECT term, doc FROM memories_fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
     ).all(JSON.stringify(terms)) as { term: string; doc: number }[];
-    const common = new Set(counts.filter((c) => c.doc * 2 >= total).map((c) => c.term));
-    const weighted = terms.filter((t) => !common.has(t));
+    const weighted = counts.filter((c) => c.doc * 2 < total).map((c) => c.term);
+    // Unknown terms match nothing, so they cannot stand in for the common ones.
     return weighted.length > 0 ? weighted : terms;
   }
 

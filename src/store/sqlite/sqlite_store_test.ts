@@ -275,6 +275,7 @@ Deno.test("SqliteStore.keyword() in OR mode ignores terms in half of all memorie
       );
     assert.deepEqual(await any(["the", "ocelot"]), [target.id], "'the' adds no weight, only matches");
     assert.equal((await any(["the"])).length, 7, "a query of only common terms still matches");
+    assert.equal((await any(["the", "unknownword"])).length, 7, "an unknown term does not replace them");
     const all = await store.keyword(["the", "ocelot"], { mode: "all", filter: {}, now: NOW, limit: 50 });
     assert.deepEqual(all.map((h) => h.memory.id), [target.id]);
   } finally {
