@@ -1,4 +1,18 @@
 // The operation catalog: the one list every surface (MCP, HTTP, CLI) binds, in display order.
+import { memoryAgentList } from "./memory_agent_list.ts";
+import { memoryAgentRegister } from "./memory_agent_register.ts";
+import { memoryEntityGetByAlias } from "./memory_entity_get_by_alias.ts";
+import { memoryEntityRegister } from "./memory_entity_register.ts";
+import { memoryGetLinks } from "./memory_get_links.ts";
+import { memoryGetTaxonomy } from "./memory_get_taxonomy.ts";
+import { memoryKgInvalidate } from "./memory_kg_invalidate.ts";
+import { memoryKgQuery } from "./memory_kg_query.ts";
+import { memoryKgTimeline } from "./memory_kg_timeline.ts";
+import { memoryLink } from "./memory_link.ts";
+import { memoryNamespaceClearStandard } from "./memory_namespace_clear_standard.ts";
+import { memoryNamespaceGetStandard } from "./memory_namespace_get_standard.ts";
+import { memoryNamespaceSetStandard } from "./memory_namespace_set_standard.ts";
+import { memorySessionStart } from "./memory_session_start.ts";
 import { memoryCapabilities } from "./memory_capabilities.ts";
 import { memoryDelete } from "./memory_delete.ts";
 import { memoryGet } from "./memory_get.ts";
@@ -23,4 +37,18 @@ export const CATALOG: readonly Operation[] = [
   memoryPurge,
   memoryStats,
   memoryCapabilities,
+  memorySessionStart,
+  memoryLink,
+  memoryGetLinks,
+  memoryKgQuery,
+  memoryKgTimeline,
+  memoryKgInvalidate,
+  memoryEntityRegister,
+  memoryEntityGetByAlias,
+  memoryGetTaxonomy,
+  memoryAgentRegister,
+  memoryAgentList,
+  memoryNamespaceSetStandard,
+  memoryNamespaceGetStandard,
+  memoryNamespaceClearStandard,
 ] as unknown as readonly Operation[];

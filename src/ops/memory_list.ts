@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { agentIdSchema, limitSchema, prioritySchema, tierSchema } from "../core/fields.ts";
 import { filterFields, formatSchema, memoryListSchema, toFilter } from "./_shared.ts";
+import { asAgentSchema, resolveReader } from "./_reader.ts";
 import { defineOperation, READ_ONLY } from "./operation.ts";
 
 export const memoryList = defineOperation({
@@ -17,6 +18,7 @@ export const memoryList = defineOperation({
     offset: z.number({ error: "must be a number" }).int({ error: "must be an integer" })
       .min(0, { error: "must be at least 0" }).max(1_000_000, { error: "must be at most 1000000" })
       .default(0).describe("Skip this many memories (for paging)"),
+    as_agent: asAgentSchema,
     format: formatSchema,
   }),
   output: memoryListSchema,
@@ -24,7 +26,8 @@ export const memoryList = defineOperation({
   http: [{ method: "GET", path: "/api/v1/memories" }],
   cli: { command: "list", short: { namespace: "n", tier: "t" } },
   async run(ctx, input) {
-    const memories = await ctx.store.list(toFilter(input), {
+    const reader = await resolveReader(ctx, input.as_agent);
+    const memories = await ctx.store.list({ ...toFilter(input), ...(reader ? { reader } : {}) }, {
       now: ctx.clock.now().toISOString(),
       limit: input.limit,
       offset: input.offset,

@@ -4,6 +4,11 @@ import { limitSchema } from "../core/fields.ts";
 import { estimateTokens, rankKeywordHits } from "../recall/keyword_rank.ts";
 import { queryTerms } from "../recall/query_terms.ts";
 import { filterFields, formatSchema, memorySchema, toFilter } from "./_shared.ts";
+import { ancestorsOrSelf } from "../core/visibility.ts";
+import { standardsChain } from "../graph/standards.ts";
+import { proximityBoost } from "../recall/namespace_proximity.ts";
+import { asAgentSchema, resolveReader } from "./_reader.ts";
+import { standardEntry, standardEntrySchema } from "./_standards_shared.ts";
 import { defineOperation } from "./operation.ts";
 
 // Enough candidates that the signals can reorder the top of the list, few enough to stay fast.
@@ -30,6 +35,9 @@ export const memoryRecall = defineOperation({
       error: "must be an array of strings",
     }).max(64, { error: "must have at most 64 entries" }).optional()
       .describe("Extra terms from the surrounding conversation, added to the query"),
+    as_agent: asAgentSchema,
+    include_superseded: z.boolean({ error: "must be true or false" }).default(false)
+      .describe("Also return memories replaced by a currently valid supersedes link"),
     format: formatSchema,
   }),
   output: z.object({
@@ -39,6 +47,7 @@ export const memoryRecall = defineOperation({
     mode: z.enum(["keyword"]).describe("Which recall tier answered"),
     tokens_used: z.number().int().describe("Estimated tokens of the returned memories"),
     budget_tokens: z.number().int().optional().describe("The budget, when one was given"),
+    standards: z.array(standardEntrySchema).describe("Namespace standards in force, outermost first"),
   }),
   // Not read-only: recall records an access on what it returns (a bookkeeping write).
   annotations: {
@@ -52,13 +61,23 @@ export const memoryRecall = defineOperation({
   async run(ctx, input) {
     const now = ctx.clock.now();
     const terms = queryTerms([input.context, ...(input.context_tokens ?? [])].join(" "));
+    const reader = await resolveReader(ctx, input.as_agent);
+    // A namespace sees itself and its ancestors; the proximity boost favours the nearest.
+    const filter = toFilter({ ...input, namespace: undefined });
+    if (input.namespace !== undefined) filter.namespaceIn = ancestorsOrSelf(input.namespace);
+    if (reader) filter.reader = reader;
+    if (!input.include_superseded) filter.excludeSuperseded = true;
     const hits = await ctx.store.keyword(terms, {
       mode: "any",
-      filter: toFilter(input),
+      filter,
       now: now.toISOString(),
       limit: Math.max(input.limit * CANDIDATE_FACTOR, MIN_CANDIDATES),
     });
-    const ranked = rankKeywordHits(hits, now).slice(0, input.limit);
+    const namespace = input.namespace;
+    const ranked = rankKeywordHits(hits, now)
+      .map((s) => namespace ? { ...s, score: s.score * proximityBoost(s.memory.namespace, namespace) } : s)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, input.limit);
     const memories = [];
     let tokens = 0;
     for (const { memory, score } of ranked) {
@@ -74,6 +93,7 @@ export const memoryRecall = defineOperation({
       mode: "keyword" as const,
       tokens_used: tokens,
       ...(input.budget_tokens !== undefined ? { budget_tokens: input.budget_tokens } : {}),
+      standards: (await standardsChain(ctx.store, input.namespace)).map(standardEntry),
     };
   },
 });

@@ -4,6 +4,7 @@ import { agentIdSchema, limitSchema, prioritySchema, tierSchema } from "../core/
 import { rankKeywordHits } from "../recall/keyword_rank.ts";
 import { queryTerms } from "../recall/query_terms.ts";
 import { filterFields, formatSchema, memorySchema, toFilter } from "./_shared.ts";
+import { asAgentSchema, resolveReader } from "./_reader.ts";
 import { defineOperation, READ_ONLY } from "./operation.ts";
 
 export const memorySearch = defineOperation({
@@ -20,6 +21,7 @@ export const memorySearch = defineOperation({
     agent_id: agentIdSchema.optional().describe("Only memories by this author"),
     min_priority: prioritySchema.optional().describe("Only memories with at least this priority"),
     limit: limitSchema(20, 200),
+    as_agent: asAgentSchema,
     format: formatSchema,
   }),
   output: z.object({
@@ -31,10 +33,11 @@ export const memorySearch = defineOperation({
   http: [{ method: "GET", path: "/api/v1/search" }],
   cli: { command: "search", positional: ["query"], short: { namespace: "n", tier: "t" } },
   async run(ctx, input) {
+    const reader = await resolveReader(ctx, input.as_agent);
     const now = ctx.clock.now();
     const hits = await ctx.store.keyword(queryTerms(input.query), {
       mode: "all",
-      filter: toFilter(input),
+      filter: { ...toFilter(input), ...(reader ? { reader } : {}) },
       now: now.toISOString(),
       limit: input.limit,
     });

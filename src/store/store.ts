@@ -1,6 +1,8 @@
 // The storage interface: everything above it (recall/, ops/, surfaces) speaks only this.
 // SQLite is the embedded backend; a PostgreSQL backend implements the same promises.
 import type { Memory } from "../core/memory.ts";
+import type { Reader } from "../core/visibility.ts";
+import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
 
 /** Fields of a memory that a writer supplies; the store adds ids, counters and times. */
 export type MemoryDraft = Omit<
@@ -26,6 +28,14 @@ export interface MemoryFilter {
   /** created_at <= until */
   until?: string;
   minPriority?: number;
+  /** Only these ids. */
+  ids?: string[];
+  /** Any of these namespaces (e.g. a namespace and its ancestors); combined with `namespace` by AND. */
+  namespaceIn?: string[];
+  /** Only what this reader may see. */
+  reader?: Reader;
+  /** Leave out memories replaced by a currently valid `supersedes` link. */
+  excludeSuperseded?: boolean;
 }
 
 /** A keyword match: the memory and its text relevance (higher is better, > 0). */
@@ -51,6 +61,14 @@ export interface MemoryStore {
   readonly backend: string;
   /** Schema version of the open database. */
   readonly schemaVersion: number;
+  /** The knowledge graph: typed, temporal links between memories. */
+  readonly graph: GraphStore;
+  /** Registered agents. */
+  readonly agents: AgentStore;
+  /** Namespace standards and the namespace tree. */
+  readonly namespaces: NamespaceStore;
+  /** Entity aliases. */
+  readonly entities: EntityStore;
 
   /**
    * Insert a memory, or merge it into the live memory with the same title and namespace.
@@ -76,10 +94,13 @@ export interface MemoryStore {
     options: { now: string; patch: (existing: Memory) => MemoryDraft },
   ): Promise<Memory>;
 
+  /** The live memory with this title in this namespace, if any. */
+  findByTitle(namespace: string, title: string): Promise<Memory | null>;
+
   /** Soft-delete: leave a tombstone with who and when. @throws {MemoryError} not_found */
   softDelete(idOrPrefix: string, options: { now: string; actor: string }): Promise<Memory>;
 
-  /** Remove tombstones deleted before `before`; returns how many. */
+  /** Remove tombstones deleted at or before `before`; returns how many. */
   purgeDeleted(before: string): Promise<number>;
 
   /** Live, unexpired memories ordered by priority then last update. */

@@ -16,6 +16,12 @@ function isMemoryLike(v: unknown): v is MemoryLike {
   return typeof v === "object" && v !== null && "id" in v && "title" in v && "namespace" in v;
 }
 
+/** A list to show as a memory table: the `memories` field, or any non-empty list of memories. */
+function isMemoryList(key: string, value: unknown): value is MemoryLike[] {
+  if (!Array.isArray(value)) return false;
+  return value.every(isMemoryLike) && (key === "memories" || value.length > 0);
+}
+
 function clip(text: string, width: number): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length <= width ? flat : flat.slice(0, width - 1) + "…";
@@ -56,7 +62,7 @@ export function renderResult(result: Record<string, unknown>): string {
   const parts: string[] = [];
   const rest: [string, unknown][] = [];
   for (const [key, value] of Object.entries(result)) {
-    if (Array.isArray(value) && value.every(isMemoryLike)) parts.push(memoryTable(value));
+    if (isMemoryList(key, value)) parts.push(memoryTable(value));
     else if (key === "memory" && isMemoryLike(value)) {
       parts.push(memoryCard(value as unknown as Record<string, unknown>));
     } else rest.push([key, value]);
@@ -71,7 +77,7 @@ export function renderResult(result: Record<string, unknown>): string {
 export function renderCompact(result: Record<string, unknown>): string {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(result)) {
-    if (Array.isArray(value) && value.every(isMemoryLike)) {
+    if (isMemoryList(key, value)) {
       lines.push(`${key}[${value.length}]{id|title|namespace|tier|priority|score|content}`);
       for (const m of value) {
         lines.push(

@@ -104,8 +104,21 @@ const READ_ONLY_TOOLS = [
   "memory_get",
   "memory_stats",
   "memory_capabilities",
+  "memory_session_start",
+  "memory_get_links",
+  "memory_kg_query",
+  "memory_kg_timeline",
+  "memory_entity_get_by_alias",
+  "memory_get_taxonomy",
+  "memory_agent_list",
+  "memory_namespace_get_standard",
 ];
-const DESTRUCTIVE_TOOLS = ["memory_delete", "memory_purge", "memory_update"];
+const DESTRUCTIVE_TOOLS = [
+  "memory_delete",
+  "memory_purge",
+  "memory_update",
+  "memory_namespace_clear_standard",
+];
 const EXPECTED_TOOLS = [
   "memory_store",
   "memory_recall",
@@ -117,6 +130,20 @@ const EXPECTED_TOOLS = [
   "memory_purge",
   "memory_stats",
   "memory_capabilities",
+  "memory_session_start",
+  "memory_link",
+  "memory_get_links",
+  "memory_kg_query",
+  "memory_kg_timeline",
+  "memory_kg_invalidate",
+  "memory_entity_register",
+  "memory_entity_get_by_alias",
+  "memory_get_taxonomy",
+  "memory_agent_register",
+  "memory_agent_list",
+  "memory_namespace_set_standard",
+  "memory_namespace_get_standard",
+  "memory_namespace_clear_standard",
 ];
 
 Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and persistence", async (t) => {

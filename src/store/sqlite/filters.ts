@@ -1,4 +1,5 @@
 // SQL WHERE clauses for the shared memory filters; values always travel as parameters.
+import { ancestorsOrSelf } from "../../core/visibility.ts";
 import type { MemoryFilter } from "../store.ts";
 
 /** A WHERE fragment and its named parameters. */
@@ -34,6 +35,29 @@ export function filterClause(filter: MemoryFilter, now: string): Clause {
   if (filter.minPriority !== undefined) {
     parts.push("m.priority >= @min_priority");
     params.min_priority = filter.minPriority;
+  }
+  if (filter.ids !== undefined) {
+    parts.push("m.id IN (SELECT value FROM json_each(@ids))");
+    params.ids = JSON.stringify(filter.ids);
+  }
+  if (filter.namespaceIn !== undefined) {
+    parts.push("m.namespace IN (SELECT value FROM json_each(@namespace_in))");
+    params.namespace_in = JSON.stringify(filter.namespaceIn);
+  }
+  if (filter.reader !== undefined) {
+    // Mirrors isVisible() in core/visibility.ts; scope_root is a generated column.
+    parts.push(`(m.scope = 'collective'
+      OR (m.scope = 'private' AND m.namespace = @reader_position)
+      OR m.scope_root IN (SELECT value FROM json_each(@reader_ancestors))
+      OR (@reader_agent IS NOT NULL AND m.agent_id = @reader_agent))`);
+    params.reader_position = filter.reader.position;
+    params.reader_ancestors = JSON.stringify(ancestorsOrSelf(filter.reader.position));
+    params.reader_agent = filter.reader.agentId ?? null;
+  }
+  if (filter.excludeSuperseded) {
+    parts.push(`NOT EXISTS (SELECT 1 FROM memory_links l
+      WHERE l.target_id = m.id AND l.relation = 'supersedes' AND l.deleted_at IS NULL
+        AND l.valid_from <= @now AND (l.valid_until IS NULL OR l.valid_until > @now))`);
   }
   (filter.tags ?? []).forEach((tag, i) => {
     parts.push(`EXISTS (SELECT 1 FROM json_each(m.tags) WHERE value = @tag${i})`);

@@ -10,7 +10,12 @@ import type {
   StoreOutcome,
   StoreStats,
 } from "../store.ts";
+import { SqliteAgents } from "./agents.ts";
+import { SqliteEntities } from "./entities.ts";
 import { filterClause, ftsMatch } from "./filters.ts";
+import { SqliteGraph } from "./graph.ts";
+import { SqliteNamespaces } from "./namespaces.ts";
+import type { SqliteSession } from "./session.ts";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
 import type Database from "better-sqlite3-multiple-ciphers";
@@ -43,10 +48,23 @@ export class SqliteStore implements MemoryStore {
   readonly #retryMs: number;
   readonly #statements = new Map<string, Statement>();
   #schemaVersion = 0;
+  readonly graph: SqliteGraph;
+  readonly agents: SqliteAgents;
+  readonly namespaces: SqliteNamespaces;
+  readonly entities: SqliteEntities;
 
   private constructor(db: SqliteDb, retryMs: number) {
     this.#db = db;
     this.#retryMs = retryMs;
+    const session: SqliteSession = {
+      stmt: (sql) => this.#stmt(sql),
+      read: (fn) => this.#read(fn),
+      write: (fn) => this.#write(fn),
+    };
+    this.graph = new SqliteGraph(session);
+    this.agents = new SqliteAgents(session);
+    this.namespaces = new SqliteNamespaces(session);
+    this.entities = new SqliteEntities(session);
   }
 
   /**
@@ -174,6 +192,13 @@ export class SqliteStore implements MemoryStore {
     });
   }
 
+  findByTitle(namespace: string, title: string): Promise<Memory | null> {
+    return this.#read(() => {
+      const row = this.#liveByTitle(namespace, title);
+      return row ? rowToMemory(row) : null;
+    });
+  }
+
   softDelete(idOrPrefix: string, options: { now: string; actor: string }): Promise<Memory> {
     return this.#write(() => {
       const row = this.#findRow(idOrPrefix);
@@ -185,7 +210,7 @@ export class SqliteStore implements MemoryStore {
 
   purgeDeleted(before: string): Promise<number> {
     return this.#write(() =>
-      this.#stmt("DELETE FROM memories WHERE deleted_at IS NOT NULL AND deleted_at < ?")
+      this.#stmt("DELETE FROM memories WHERE deleted_at IS NOT NULL AND deleted_at <= ?")
         .run(before).changes
     );
   }

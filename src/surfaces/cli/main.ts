@@ -64,7 +64,14 @@ function addOperationCommand(program: Command, op: Operation, io: CliIo, run: Ru
     { description?: string; safeParse(v: unknown): { success: boolean } }
   >;
   const positional = op.cli.positional ?? [];
-  const cmd = program.command(op.cli.command).description(op.description);
+  // "kg query" becomes subcommand `query` of a `kg` group shared by the operations that name it.
+  const words = op.cli.command.split(" ");
+  let parent = program;
+  for (const word of words.slice(0, -1)) {
+    parent = parent.commands.find((c) => c.name() === word) ??
+      parent.command(word).description(`${word} commands`);
+  }
+  const cmd = parent.command(words.at(-1)!).description(op.description);
   for (const name of positional) {
     const field = shape[name]!;
     cmd.argument(isRequired(field) ? `<${name}>` : `[${name}]`, describeField(field));

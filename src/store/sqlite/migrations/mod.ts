@@ -1,6 +1,7 @@
 // The ordered list of schema migrations; a migration is added here and never edited after release.
 import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_fts_vocab.ts";
+import * as m0003 from "./0003_graph_and_namespaces.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -13,4 +14,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, ...m0001 },
   { version: 2, ...m0002 },
+  { version: 3, ...m0003 },
 ];

@@ -1,0 +1,69 @@
+// Namespace standards and per-namespace counts in SQLite.
+import { notFound } from "../../core/errors.ts";
+import type { NamespaceMeta, NamespaceStore } from "../graph_store.ts";
+import type { MemoryFilter } from "../store.ts";
+import { filterClause } from "./filters.ts";
+import type { SqliteSession } from "./session.ts";
+
+// A standard whose memory was deleted reads as no standard.
+const META_SQL = `SELECT n.namespace, CASE WHEN m.id IS NULL THEN NULL ELSE n.standard_id END AS standard_id,
+    n.parent_namespace, n.updated_at
+  FROM namespace_meta n LEFT JOIN memories m ON m.id = n.standard_id AND m.deleted_at IS NULL
+  WHERE n.namespace = ?`;
+
+/** NamespaceStore on SQLite. */
+export class SqliteNamespaces implements NamespaceStore {
+  readonly #s: SqliteSession;
+
+  constructor(session: SqliteSession) {
+    this.#s = session;
+  }
+
+  setStandard(
+    namespace: string,
+    options: { id: string; parent?: string | undefined; now: string },
+  ): Promise<NamespaceMeta> {
+    return this.#s.write(() => {
+      if (!this.#s.stmt("SELECT 1 FROM memories WHERE id = ? AND deleted_at IS NULL").get(options.id)) {
+        throw notFound("memory", options.id);
+      }
+      this.#s.stmt(
+        `INSERT INTO namespace_meta (namespace, standard_id, parent_namespace, updated_at)
+         VALUES (@namespace, @id, @parent, @now)
+         ON CONFLICT (namespace) DO UPDATE SET standard_id = excluded.standard_id,
+           parent_namespace = COALESCE(excluded.parent_namespace, namespace_meta.parent_namespace),
+           updated_at = excluded.updated_at`,
+      ).run({ namespace, id: options.id, parent: options.parent ?? null, now: options.now });
+      return this.#s.stmt(META_SQL).get(namespace) as NamespaceMeta;
+    });
+  }
+
+  meta(namespace: string): Promise<NamespaceMeta | null> {
+    return this.#s.read(() => (this.#s.stmt(META_SQL).get(namespace) as NamespaceMeta | undefined) ?? null);
+  }
+
+  clearStandard(namespace: string, options: { now: string }): Promise<string | null> {
+    return this.#s.write(() => {
+      const before = this.#s.stmt(META_SQL).get(namespace) as NamespaceMeta | undefined;
+      this.#s.stmt("UPDATE namespace_meta SET standard_id = NULL, updated_at = ? WHERE namespace = ?")
+        .run(options.now, namespace);
+      return before?.standard_id ?? null;
+    });
+  }
+
+  counts(options: { prefix?: string; filter: MemoryFilter; now: string }): Promise<Map<string, number>> {
+    const where = filterClause(options.filter, options.now);
+    const prefix = options.prefix === undefined
+      ? ""
+      : "AND (m.namespace = @prefix OR substr(m.namespace, 1, length(@prefix) + 1) = @prefix || '/')";
+    const sql = `SELECT m.namespace, count(*) AS n FROM memories m WHERE ${where.sql} ${prefix}
+      GROUP BY m.namespace ORDER BY m.namespace`;
+    return this.#s.read(() => {
+      const rows = this.#s.stmt(sql).all({
+        ...where.params,
+        ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+      }) as { namespace: string; n: number }[];
+      return new Map(rows.map((r) => [r.namespace, r.n]));
+    });
+  }
+}
