@@ -43,9 +43,11 @@ export class SqliteGraph implements GraphStore {
 
   linksOf(id: string): Promise<Link[]> {
     return this.#s.read(() =>
+      // Two indexed lookups: an OR across the two columns would scan the whole table.
       this.#s.stmt(
-        `SELECT ${LINK_COLUMNS} FROM memory_links
-         WHERE deleted_at IS NULL AND (source_id = @id OR target_id = @id)
+        `SELECT ${LINK_COLUMNS} FROM memory_links WHERE source_id = @id AND deleted_at IS NULL
+         UNION ALL
+         SELECT ${LINK_COLUMNS} FROM memory_links WHERE target_id = @id AND source_id <> @id AND deleted_at IS NULL
          ORDER BY valid_from, source_id, target_id, relation`,
       ).all({ id }) as Link[]
     );
