@@ -85,10 +85,13 @@ export class SqliteGraph implements GraphStore {
         FROM walk w JOIN memory_links l ON l.source_id = w.target_id
         WHERE w.depth < @max_depth AND ${hop}
           AND NOT EXISTS (SELECT 1 FROM json_each(w.path) WHERE value = l.target_id)
+        -- The queue is breadth-first, so the first @limit rows are the nearest; stop there.
+        LIMIT @limit
       )
       SELECT w.target_id, w.relation, w.valid_from, w.valid_until, w.observed_by, w.depth, w.path,
              m.title, m.namespace AS target_namespace
-      FROM walk w JOIN memories m ON m.id = w.target_id AND m.deleted_at IS NULL
+      -- CROSS JOIN keeps the walk as the outer loop (the planner would otherwise scan memories).
+      FROM walk w CROSS JOIN memories m ON m.id = w.target_id AND m.deleted_at IS NULL
       ORDER BY w.depth, w.valid_from, w.target_id
       LIMIT @limit`;
     return this.#s.read(() => {
