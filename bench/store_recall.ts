@@ -5,7 +5,9 @@ import { parseArgs } from "node:util";
 import { invokeOperation } from "../src/ops/invoke.ts";
 import { CATALOG } from "../src/ops/catalog.ts";
 import type { Deps, OpContext, Operation } from "../src/ops/operation.ts";
+import { CONTEXT_SPAN } from "../src/recall/neighbours.ts";
 import { queryTerms } from "../src/recall/query_terms.ts";
+import { withoutStopWords } from "../src/recall/stop_words.ts";
 import { loadConfig, openDeps } from "../src/runtime.ts";
 import { VERSION } from "../src/version.ts";
 import { connectMcp } from "../test/support/processes.ts";
@@ -224,14 +226,20 @@ function inProcessPhases(
       call: invoke(RECALL),
     },
     {
-      // The same queries as memory_recall, against the store alone: SQL (FTS5 MATCH + bm25 + join)
-      // and row decoding, without zod validation, ranking or result shaping.
+      // The same queries as memory_recall, against the store alone, as recall calls it (stop words
+      // out, the best 20 matches and the memories stored around them): SQL (FTS5 MATCH + bm25, the
+      // neighbour reads) and row decoding, without zod validation, ranking or result shaping.
       surface: "store-layer",
       op: "keyword any (recall)",
-      input: () => queryTerms(workload.query(keywordRecallRng, STORED_QUERY_SHARE)),
+      input: () => withoutStopWords(queryTerms(workload.query(keywordRecallRng, STORED_QUERY_SHARE))),
       call: async (terms) =>
-        (await deps.store.keyword(terms as string[], { mode: "any", filter: {}, now: now(), limit: 50 }))
-          .length,
+        (await deps.store.keyword(terms as string[], {
+          mode: "any",
+          filter: {},
+          now: now(),
+          limit: 20,
+          context: CONTEXT_SPAN,
+        })).length,
     },
     {
       surface: "in-process",

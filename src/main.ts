@@ -5,7 +5,8 @@ import { redactConfig } from "./core/config.ts";
 import { auditPermissions } from "./deploy/permission_audit.ts";
 import { permissionFlags } from "./deploy/permission_flags.ts";
 import { createLogger } from "./core/log.ts";
-import { loadConfig, openDeps, rekeyDatabase } from "./runtime.ts";
+import { startSweeper } from "./lifecycle/sweeper.ts";
+import { loadConfig, openDeps, rekeyDatabase, restoreDatabase } from "./runtime.ts";
 import type { Deps } from "./ops/operation.ts";
 import { serveHttp } from "./surfaces/http/serve.ts";
 import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
@@ -41,9 +42,17 @@ async function openServerDeps(flags: GlobalFlags & ServerFlags): Promise<Deps> {
 
 async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof serveHttp): Promise<void> {
   const deps = await openServerDeps(flags);
+  const stopSweeper = deps.config.gcIntervalSecs > 0
+    ? startSweeper(deps.store, {
+      clock: deps.clock,
+      log: deps.log,
+      intervalMs: deps.config.gcIntervalSecs * 1000,
+    })
+    : () => {};
   try {
     await serveSurface(deps, { catalog: CATALOG });
   } finally {
+    stopSweeper();
     deps.store.close();
   }
 }
@@ -66,6 +75,10 @@ const code = await runCli(Deno.args, {
     }
     return runServer(flags, serveStdio);
   },
+  restore: (flags, options) => ({
+    restored: true,
+    ...restoreDatabase(loadConfig(configFlags(flags)), options),
+  }),
   rekey: async (flags, options) => ({
     rekeyed: true,
     ...(await rekeyDatabase(loadConfig(configFlags(flags)), options)),

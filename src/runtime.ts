@@ -11,6 +11,7 @@ import { createLogger } from "./core/log.ts";
 import { OperationMetrics } from "./core/metrics.ts";
 import type { Deps } from "./ops/operation.ts";
 import { rekeySqlite } from "./store/sqlite/rekey.ts";
+import { restoreSqlite } from "./store/sqlite/restore.ts";
 import { SqliteStore } from "./store/sqlite/sqlite_store.ts";
 import type { MemoryStore } from "./store/store.ts";
 
@@ -127,4 +128,23 @@ export async function rekeyDatabase(
   (await openStore(config)).close();
   const memories = rekeySqlite(config.db, { currentKey: config.passphrase, newKey });
   return { encrypted: Boolean(newKey), memories };
+}
+
+/**
+ * Restore the configured database from a backup file (see restoreSqlite).
+ * @throws {MemoryError} on a bad backup, an existing database without force, or a database in use
+ */
+export function restoreDatabase(
+  config: Config,
+  options: { path: string; force: boolean },
+): { memories: number } {
+  for (const [name, path] of [["read", options.path], ["write", config.db]] as const) {
+    if (Deno.permissions.querySync({ name, path }).state !== "granted") {
+      throw new MemoryError("unavailable", `Cannot ${name} "${path}": the permission set does not allow it`);
+    }
+  }
+  Deno.mkdirSync(dirname(config.db), { recursive: true });
+  return {
+    memories: restoreSqlite(options.path, config.db, { passphrase: config.passphrase, force: options.force }),
+  };
 }

@@ -29,6 +29,10 @@ export const configSchema = z.object({
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Log level"),
   shortTtlSecs: z.number().int().min(0).default(6 * 3600).describe("Expiry of short memories"),
   midTtlSecs: z.number().int().min(0).default(7 * 24 * 3600).describe("Expiry of mid memories"),
+  promoteAfterAccesses: z.number().int().min(1).default(5)
+    .describe("A mid memory returned by recall this many times becomes long"),
+  gcIntervalSecs: z.number().int().min(0).default(1800)
+    .describe("How often the server archives expired memories (0 = never)"),
   deletedRetentionDays: z.number().min(0).default(30)
     .describe("Tombstones older than this are removed by purge"),
   busyTimeoutMs: z.number().int().min(0).default(5000)

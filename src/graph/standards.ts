@@ -1,7 +1,7 @@
 // The chain of namespace standards that applies in a namespace: the global `*`, the explicit
 // parents above the namespace's root, then its `/` ancestors top-down, then itself (reference §6.9).
 import type { Memory } from "../core/memory.ts";
-import { ancestorsOrSelf } from "../core/visibility.ts";
+import { ancestorsOrSelf, isVisible, type Reader } from "../core/visibility.ts";
 import type { MemoryStore } from "../store/store.ts";
 
 /** The global standard's namespace key. */
@@ -30,15 +30,24 @@ export interface StandardEntry {
   memory: Memory;
 }
 
-/** The live standards that apply in `namespace` (only the global one when absent), outermost first. */
-export async function standardsChain(store: MemoryStore, namespace?: string): Promise<StandardEntry[]> {
+/**
+ * The live standards that apply in `namespace` (only the global one when absent), outermost first;
+ * with a reader, only those it may see.
+ */
+export async function standardsChain(
+  store: MemoryStore,
+  namespace?: string,
+  reader?: Reader,
+): Promise<StandardEntry[]> {
   const namespaces = namespace === undefined || namespace === GLOBAL_STANDARD
     ? [GLOBAL_STANDARD]
     : await standardNamespaces(store, namespace);
   const chain: StandardEntry[] = [];
   for (const ns of namespaces) {
     const id = (await store.namespaces.meta(ns))?.standard_id;
-    if (id) chain.push({ namespace: ns, memory: await store.get(id) });
+    if (!id) continue;
+    const memory = await store.get(id);
+    if (!reader || isVisible(memory, reader)) chain.push({ namespace: ns, memory });
   }
   return chain;
 }

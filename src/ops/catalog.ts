@@ -1,4 +1,15 @@
 // The operation catalog: the one list every surface (MCP, HTTP, CLI) binds, in display order.
+import { memoryArchiveList } from "./memory_archive_list.ts";
+import { memoryArchivePurge } from "./memory_archive_purge.ts";
+import { memoryArchiveRestore } from "./memory_archive_restore.ts";
+import { memoryArchiveStats } from "./memory_archive_stats.ts";
+import { memoryConsolidate } from "./memory_consolidate.ts";
+import { memoryForget } from "./memory_forget.ts";
+import { memoryGc } from "./memory_gc.ts";
+import { memoryPromote } from "./memory_promote.ts";
+import { memoryBackup } from "./memory_backup.ts";
+import { memoryExport } from "./memory_export.ts";
+import { memoryImport } from "./memory_import.ts";
 import { memoryAgentList } from "./memory_agent_list.ts";
 import { memoryAgentRegister } from "./memory_agent_register.ts";
 import { memoryEntityGetByAlias } from "./memory_entity_get_by_alias.ts";
@@ -51,4 +62,15 @@ export const CATALOG: readonly Operation[] = [
   memoryNamespaceSetStandard,
   memoryNamespaceGetStandard,
   memoryNamespaceClearStandard,
+  memoryPromote,
+  memoryForget,
+  memoryGc,
+  memoryConsolidate,
+  memoryArchiveList,
+  memoryArchiveRestore,
+  memoryArchivePurge,
+  memoryArchiveStats,
+  memoryExport,
+  memoryImport,
+  memoryBackup,
 ] as unknown as readonly Operation[];

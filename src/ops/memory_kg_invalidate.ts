@@ -13,7 +13,8 @@ export const memoryKgInvalidate = defineOperation({
   name: "memory_kg_invalidate",
   title: "Invalidate a link",
   description: "Set valid_until on the link identified by (source_id, target_id, relation), default now. " +
-    "The link stays for as-of queries; calling again with the same time changes nothing.",
+    "The link stays for as-of queries. Calling again without a time keeps the first end; with a time, " +
+    "sets that time.",
   input: z.object({
     source_id: sourceIdSchema,
     target_id: targetIdSchema,
@@ -30,13 +31,14 @@ export const memoryKgInvalidate = defineOperation({
   async run(ctx, input) {
     const source = await ctx.store.get(input.source_id);
     const target = await ctx.store.get(input.target_id);
-    const validUntil = input.valid_until
-      ? new Date(input.valid_until).toISOString()
-      : ctx.clock.now().toISOString();
-    const { link, previous } = await ctx.store.graph.invalidate(
-      { source_id: source.id, target_id: target.id, relation: input.relation },
-      { validUntil },
-    );
+    const triple = { source_id: source.id, target_id: target.id, relation: input.relation };
+    // Without an explicit time, a link that has already ended keeps its end: repeating is a no-op.
+    const { link, previous } = await ctx.store.graph.invalidate(triple, {
+      validUntil: input.valid_until
+        ? new Date(input.valid_until).toISOString()
+        : ctx.clock.now().toISOString(),
+      keepExisting: input.valid_until === undefined,
+    });
     return { link, previous_valid_until: previous };
   },
 });

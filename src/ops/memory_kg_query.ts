@@ -3,7 +3,7 @@ import { z } from "zod";
 import { agentIdSchema } from "../core/fields.ts";
 import { relationSchema, sourceIdSchema, validTimeSchema } from "./_graph_shared.ts";
 import { asAgentSchema, resolveReader } from "./_reader.ts";
-import { getVisible, visibleIds } from "./_visible.ts";
+import { getVisible } from "./_visible.ts";
 import { defineOperation, READ_ONLY } from "./operation.ts";
 
 export const memoryKgQuery = defineOperation({
@@ -46,17 +46,14 @@ export const memoryKgQuery = defineOperation({
   async run(ctx, input) {
     const reader = await resolveReader(ctx, input.as_agent);
     const source = await getVisible(ctx, input.source_id, reader);
-    let rows = input.allowed_agents?.length === 0 ? [] : await ctx.store.graph.query(source.id, {
+    const rows = input.allowed_agents?.length === 0 ? [] : await ctx.store.graph.query(source.id, {
       maxDepth: input.max_depth,
       ...(input.valid_at ? { validAt: new Date(input.valid_at).toISOString() } : {}),
       ...(input.allowed_agents ? { allowedAgents: input.allowed_agents } : {}),
       limit: input.limit,
+      // The walk never passes through a hidden memory: its id would leak in the path.
+      ...(reader ? { reader } : {}),
     });
-    if (reader) {
-      // A path through a hidden memory is hidden too: its ids would leak.
-      const visible = await visibleIds(ctx, rows.flatMap((r) => r.path), reader);
-      rows = rows.filter((r) => r.path.every((id) => visible.has(id)));
-    }
     const results = rows.map((r) => ({ ...r, path: r.path.join("->") }));
     return { source_id: source.id, results, count: results.length };
   },

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { limitSchema } from "../core/fields.ts";
 import { linkSchema, sourceIdSchema, validTimeSchema } from "./_graph_shared.ts";
 import { asAgentSchema, resolveReader } from "./_reader.ts";
-import { getVisible, visibleIds } from "./_visible.ts";
+import { getVisible } from "./_visible.ts";
 import { defineOperation, READ_ONLY } from "./operation.ts";
 
 export const memoryKgTimeline = defineOperation({
@@ -28,15 +28,12 @@ export const memoryKgTimeline = defineOperation({
   async run(ctx, input) {
     const reader = await resolveReader(ctx, input.as_agent);
     const source = await getVisible(ctx, input.source_id, reader);
-    let links = await ctx.store.graph.timeline(source.id, {
+    const links = await ctx.store.graph.timeline(source.id, {
       ...(input.since ? { since: new Date(input.since).toISOString() } : {}),
       ...(input.until ? { until: new Date(input.until).toISOString() } : {}),
       limit: input.limit,
+      ...(reader ? { reader } : {}),
     });
-    if (reader) {
-      const visible = await visibleIds(ctx, links.map((l) => l.target_id), reader);
-      links = links.filter((l) => visible.has(l.target_id));
-    }
     return { source_id: source.id, links, count: links.length };
   },
 });

@@ -3,8 +3,11 @@ import { z } from "zod";
 import { limitSchema } from "../core/fields.ts";
 import { estimateTokens, rankKeywordHits } from "../recall/keyword_rank.ts";
 import { queryTerms } from "../recall/query_terms.ts";
+import { CONTEXT_SPAN, foldContext } from "../recall/neighbours.ts";
+import { withoutStopWords } from "../recall/stop_words.ts";
 import { filterFields, formatSchema, memorySchema, toFilter } from "./_shared.ts";
 import { ancestorsOrSelf } from "../core/visibility.ts";
+import { touchRules } from "../lifecycle/touch.ts";
 import { standardsChain } from "../graph/standards.ts";
 import { proximityBoost } from "../recall/namespace_proximity.ts";
 import { asAgentSchema, resolveReader } from "./_reader.ts";
@@ -14,13 +17,20 @@ import { defineOperation } from "./operation.ts";
 // Enough candidates that the signals can reorder the top of the list, few enough to stay fast.
 const CANDIDATE_FACTOR = 5;
 const MIN_CANDIDATES = 50;
+// The best matches whose stored neighbours are read as their context (harmless to quality at 2x).
+const CONTEXT_MATCH_FACTOR = 2;
+const MIN_CONTEXT_MATCHES = 20;
 
 export const memoryRecall = defineOperation({
   name: "memory_recall",
   title: "Recall memories",
-  description: "Recall the memories most relevant to a context (any word may match), ranked by text " +
-    "relevance and nudged by priority, confidence, tier and recency. Use before answering. Each " +
-    "returned memory's access_count and last_accessed_at are updated; no content changes.",
+  description: "Recall the memories most relevant to a context (any word may match, in any form: " +
+    "paint, painted, painting; common words such as 'the' or 'what' are ignored), ranked by text " +
+    "relevance, lifted by the relevance of what was stored just before and after in the same namespace " +
+    "(a reply is found through its question), and nudged by priority, confidence, tier and recency. " +
+    "Use before answering. Each " +
+    "returned memory is touched: access_count and last_accessed_at are updated, its expiry is pushed " +
+    "later (never earlier), and a mid memory recalled 5 times becomes long. No content changes.",
   input: z.object({
     context: z.string({ error: "must be a string" })
       .refine((t) => t.trim().length > 0, { error: "must not be empty" })
@@ -60,7 +70,7 @@ export const memoryRecall = defineOperation({
   cli: { command: "recall", positional: ["context"], short: { namespace: "n" } },
   async run(ctx, input) {
     const now = ctx.clock.now();
-    const terms = queryTerms([input.context, ...(input.context_tokens ?? [])].join(" "));
+    const terms = withoutStopWords(queryTerms([input.context, ...(input.context_tokens ?? [])].join(" ")));
     const reader = await resolveReader(ctx, input.as_agent);
     // A namespace sees itself and its ancestors; the proximity boost favours the nearest.
     const filter = toFilter({ ...input, namespace: undefined });
@@ -71,10 +81,14 @@ export const memoryRecall = defineOperation({
       mode: "any",
       filter,
       now: now.toISOString(),
-      limit: Math.max(input.limit * CANDIDATE_FACTOR, MIN_CANDIDATES),
+      limit: Math.max(input.limit * CONTEXT_MATCH_FACTOR, MIN_CONTEXT_MATCHES),
+      context: CONTEXT_SPAN,
     });
     const namespace = input.namespace;
-    const ranked = rankKeywordHits(hits, now)
+    const candidates = foldContext(hits, terms, {
+      keep: Math.max(input.limit * CANDIDATE_FACTOR, MIN_CANDIDATES),
+    });
+    const ranked = rankKeywordHits(candidates, now)
       .map((s) => namespace ? { ...s, score: s.score * proximityBoost(s.memory.namespace, namespace) } : s)
       .sort((a, b) => b.score - a.score)
       .slice(0, input.limit);
@@ -86,14 +100,17 @@ export const memoryRecall = defineOperation({
       tokens += cost;
       memories.push({ ...memory, score });
     }
-    await ctx.store.recordAccess(memories.map((m) => m.id), { now: now.toISOString() });
+    await ctx.store.touch(memories.map((m) => m.id), {
+      ...touchRules(now, ctx.config),
+      now: now.toISOString(),
+    });
     return {
       memories,
       count: memories.length,
       mode: "keyword" as const,
       tokens_used: tokens,
       ...(input.budget_tokens !== undefined ? { budget_tokens: input.budget_tokens } : {}),
-      standards: (await standardsChain(ctx.store, input.namespace)).map(standardEntry),
+      standards: (await standardsChain(ctx.store, input.namespace, reader)).map(standardEntry),
     };
   },
 });

@@ -34,7 +34,7 @@ export const memorySessionStart = defineOperation({
       { ...toFilter({ namespace: input.namespace }), ...(reader ? { reader } : {}) },
       { now: ctx.clock.now().toISOString(), limit: input.limit },
     );
-    const chain = await standardsChain(ctx.store, input.namespace);
+    const chain = await standardsChain(ctx.store, input.namespace, reader);
     return {
       namespace: input.namespace ?? null,
       standards: chain.map(standardEntry),

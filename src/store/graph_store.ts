@@ -1,5 +1,6 @@
 // Storage interfaces for the knowledge graph, agents, namespace standards and entity aliases;
 // each backend implements them beside its MemoryStore.
+import type { Reader } from "../core/visibility.ts";
 import type { MemoryFilter } from "./store.ts";
 
 export const RELATIONS = ["related_to", "supersedes", "contradicts", "derived_from"] as const;
@@ -39,17 +40,26 @@ export interface GraphStore {
   linksOf(id: string): Promise<Link[]>;
   /** Ids of live memories that supersede `id` through a link valid at `now`. */
   supersededBy(id: string, now: string): Promise<string[]>;
-  /** Outbound traversal up to `maxDepth` hops, cycle-safe, optionally as of `validAt`. */
+  /**
+   * Outbound traversal up to `maxDepth` hops, cycle-safe, optionally as of `validAt`; with a reader,
+   * never through or to a memory the reader may not see.
+   */
   query(
     sourceId: string,
-    options: { maxDepth: number; validAt?: string; allowedAgents?: string[]; limit: number },
+    options: { maxDepth: number; validAt?: string; allowedAgents?: string[]; limit: number; reader?: Reader },
   ): Promise<KgRow[]>;
-  /** Outbound links of a memory by valid_from, oldest first. */
-  timeline(sourceId: string, options: { since?: string; until?: string; limit: number }): Promise<Link[]>;
-  /** Set valid_until on one link; returns the link and the value it had before. @throws not_found */
+  /** Outbound links of a memory by valid_from, oldest first (only to memories `reader` may see). */
+  timeline(
+    sourceId: string,
+    options: { since?: string; until?: string; limit: number; reader?: Reader },
+  ): Promise<Link[]>;
+  /**
+   * Set valid_until on one link (with keepExisting, only if it has none); returns the link and the
+   * value it had before. @throws not_found
+   */
   invalidate(
     triple: { source_id: string; target_id: string; relation: Relation },
-    options: { validUntil: string },
+    options: { validUntil: string; keepExisting?: boolean },
   ): Promise<{ link: Link; previous: string | null }>;
 }
 

@@ -2,6 +2,8 @@
 // SQLite is the embedded backend; a PostgreSQL backend implements the same promises.
 import type { Memory } from "../core/memory.ts";
 import type { Reader } from "../core/visibility.ts";
+import type { ArchiveStore } from "./archive_store.ts";
+import type { TransferStore } from "./transfer_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
 
 /** Fields of a memory that a writer supplies; the store adds ids, counters and times. */
@@ -38,10 +40,22 @@ export interface MemoryFilter {
   excludeSuperseded?: boolean;
 }
 
-/** A keyword match: the memory and its text relevance (higher is better, > 0). */
+/** A keyword match: the memory and its text relevance (higher is better). */
 export interface KeywordHit {
   memory: Memory;
+  /** BM25 relevance; 0 for a memory returned only as another match's context. */
   relevance: number;
+  /** With `context`: relevance of the memories stored just before it in its namespace, nearest first. */
+  before?: number[];
+  /** With `context`: relevance of the memories stored just after it in its namespace, nearest first. */
+  after?: number[];
+}
+
+/** How a touch extends and promotes; null extensions leave that tier's expiry as it is. */
+export interface TouchRules {
+  shortUntil: string | null;
+  midUntil: string | null;
+  promoteAt: number;
 }
 
 /** Counts for memory_stats. */
@@ -69,6 +83,10 @@ export interface MemoryStore {
   readonly namespaces: NamespaceStore;
   /** Entity aliases. */
   readonly entities: EntityStore;
+  /** Memories that left the live set by expiry, forget or consolidation. */
+  readonly archive: ArchiveStore;
+  /** Export, import and snapshots. */
+  readonly transfer: TransferStore;
 
   /**
    * Insert a memory, or merge it into the live memory with the same title and namespace.
@@ -106,14 +124,23 @@ export interface MemoryStore {
   /** Live, unexpired memories ordered by priority then last update. */
   list(filter: MemoryFilter, options: { now: string; limit: number; offset?: number }): Promise<Memory[]>;
 
-  /** Live, unexpired memories matching any (`mode: "any"`) or all of the terms, best first. */
+  /**
+   * Live, unexpired memories matching any (`mode: "any"`) or all of the terms, best first. With
+   * `context: n` (any mode), the visible memories stored within n places of each match in its
+   * namespace follow the matches, and every hit carries its neighbours' relevance (`before`,
+   * `after`; 0 where a neighbour matches nothing, is filtered out or does not exist).
+   */
   keyword(
     terms: string[],
-    options: { mode: "any" | "all"; filter: MemoryFilter; now: string; limit: number },
+    options: { mode: "any" | "all"; filter: MemoryFilter; now: string; limit: number; context?: number },
   ): Promise<KeywordHit[]>;
 
-  /** Record that recall returned these memories: access_count + 1 and last_accessed_at = now. */
-  recordAccess(ids: string[], options: { now: string }): Promise<void>;
+  /**
+   * Record that recall returned these memories: access_count + 1, last_accessed_at = now, an expiry
+   * extended (never shortened) to the given times, mid promoted to long at `promoteAt` accesses,
+   * and +1 priority every tenth access.
+   */
+  touch(ids: string[], options: TouchRules & { now: string }): Promise<void>;
 
   /** Counts and sizes. */
   stats(options: { now: string; soonSeconds: number }): Promise<StoreStats>;

@@ -679,7 +679,11 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
           404,
         );
 
-        const recall = await api<RecallResult>("GET", "/api/v1/recall" + qs({ context: "wombat secret" }));
+        // In its namespace: recall stems words, so "secret" also finds another step's "secrets" tag.
+        const recall = await api<RecallResult>(
+          "GET",
+          "/api/v1/recall" + qs({ context: "wombat secret", namespace: "del" }),
+        );
         assert.deepEqual(ids(recall.body.memories), [keep.id]);
         const search = await api<SearchResult>("GET", "/api/v1/search" + qs({ query: "wombat" }));
         assert.deepEqual(ids(search.body.memories), [keep.id]);

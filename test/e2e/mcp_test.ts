@@ -112,9 +112,15 @@ const READ_ONLY_TOOLS = [
   "memory_get_taxonomy",
   "memory_agent_list",
   "memory_namespace_get_standard",
+  "memory_archive_list",
+  "memory_archive_stats",
 ];
 const DESTRUCTIVE_TOOLS = [
   "memory_delete",
+  "memory_gc",
+  "memory_forget",
+  "memory_consolidate",
+  "memory_archive_purge",
   "memory_purge",
   "memory_update",
   "memory_namespace_clear_standard",
@@ -144,6 +150,17 @@ const EXPECTED_TOOLS = [
   "memory_namespace_set_standard",
   "memory_namespace_get_standard",
   "memory_namespace_clear_standard",
+  "memory_promote",
+  "memory_forget",
+  "memory_gc",
+  "memory_consolidate",
+  "memory_archive_list",
+  "memory_archive_restore",
+  "memory_archive_purge",
+  "memory_archive_stats",
+  "memory_export",
+  "memory_import",
+  "memory_backup",
 ];
 
 Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and persistence", async (t) => {

@@ -1,5 +1,5 @@
 // SQL WHERE clauses for the shared memory filters; values always travel as parameters.
-import { ancestorsOrSelf } from "../../core/visibility.ts";
+import { ancestorsOrSelf, type Reader } from "../../core/visibility.ts";
 import type { MemoryFilter } from "../store.ts";
 
 /** A WHERE fragment and its named parameters. */
@@ -45,16 +45,12 @@ export function filterClause(filter: MemoryFilter, now: string): Clause {
     params.namespace_in = JSON.stringify(filter.namespaceIn);
   }
   if (filter.reader !== undefined) {
-    // Mirrors isVisible() in core/visibility.ts; scope_root is a generated column.
-    parts.push(`(m.scope = 'collective'
-      OR (m.scope = 'private' AND m.namespace = @reader_position)
-      OR m.scope_root IN (SELECT value FROM json_each(@reader_ancestors))
-      OR (@reader_agent IS NOT NULL AND m.agent_id = @reader_agent))`);
-    params.reader_position = filter.reader.position;
-    params.reader_ancestors = JSON.stringify(ancestorsOrSelf(filter.reader.position));
-    params.reader_agent = filter.reader.agentId ?? null;
+    const visible = readerClause(filter.reader, "m");
+    parts.push(visible.sql);
+    Object.assign(params, visible.params);
   }
   if (filter.excludeSuperseded) {
+    // Any valid successor hides a memory, even one the reader cannot see (the rule as specified).
     parts.push(`NOT EXISTS (SELECT 1 FROM memory_links l
       WHERE l.target_id = m.id AND l.relation = 'supersedes' AND l.deleted_at IS NULL
         AND l.valid_from <= @now AND (l.valid_until IS NULL OR l.valid_until > @now))`);
@@ -64,6 +60,25 @@ export function filterClause(filter: MemoryFilter, now: string): Clause {
     params[`tag${i}`] = tag;
   });
   return { sql: parts.join(" AND "), params };
+}
+
+/**
+ * Memories (table alias `alias`) that `reader` may see; mirrors isVisible() in core/visibility.ts.
+ * Parameters are named @reader_*, so one query may use the clause for several aliases.
+ */
+export function readerClause(reader: Reader, alias: string): Clause {
+  const a = alias;
+  return {
+    sql: `(${a}.scope = 'collective'
+      OR (${a}.scope = 'private' AND ${a}.namespace = @reader_position)
+      OR ${a}.scope_root IN (SELECT value FROM json_each(@reader_ancestors))
+      OR (@reader_agent IS NOT NULL AND ${a}.agent_id = @reader_agent))`,
+    params: {
+      reader_position: reader.position,
+      reader_ancestors: JSON.stringify(ancestorsOrSelf(reader.position)),
+      reader_agent: reader.agentId ?? null,
+    },
+  };
 }
 
 /** An FTS5 MATCH expression from plain terms: each quoted, so no term is ever read as syntax. */

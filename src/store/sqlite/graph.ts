@@ -2,6 +2,8 @@
 // recursive CTE with a cycle guard, timelines and invalidation.
 import { MemoryError, notFound } from "../../core/errors.ts";
 import type { GraphStore, KgRow, Link, Relation } from "../graph_store.ts";
+import type { Reader } from "../../core/visibility.ts";
+import { readerClause } from "./filters.ts";
 import type { SqliteSession } from "./session.ts";
 
 const LINK_COLUMNS = "source_id, target_id, relation, created_at, valid_from, valid_until, observed_by";
@@ -66,13 +68,15 @@ export class SqliteGraph implements GraphStore {
 
   query(
     sourceId: string,
-    options: { maxDepth: number; validAt?: string; allowedAgents?: string[]; limit: number },
+    options: { maxDepth: number; validAt?: string; allowedAgents?: string[]; limit: number; reader?: Reader },
   ): Promise<KgRow[]> {
+    const visible = options.reader ? readerClause(options.reader, "t") : undefined;
     // Hop filters apply on every hop; the JSON path is the cycle guard.
     const hop = [
       "l.deleted_at IS NULL",
       "(@valid_at IS NULL OR (l.valid_from <= @valid_at AND (l.valid_until IS NULL OR l.valid_until > @valid_at)))",
       "(@agents IS NULL OR l.observed_by IN (SELECT value FROM json_each(@agents)))",
+      ...(visible ? [`EXISTS (SELECT 1 FROM memories t WHERE t.id = l.target_id AND ${visible.sql})`] : []),
     ].join(" AND ");
     const sql =
       `WITH RECURSIVE walk (target_id, relation, valid_from, valid_until, observed_by, depth, path) AS (
@@ -102,20 +106,30 @@ export class SqliteGraph implements GraphStore {
         valid_at: options.validAt ?? null,
         agents: options.allowedAgents ? JSON.stringify(options.allowedAgents) : null,
         limit: options.limit,
+        ...visible?.params,
       }) as (Omit<KgRow, "path"> & { path: string })[];
       return rows.map((r) => ({ ...r, path: JSON.parse(r.path) as string[] }));
     });
   }
 
-  timeline(sourceId: string, options: { since?: string; until?: string; limit: number }): Promise<Link[]> {
+  timeline(
+    sourceId: string,
+    options: { since?: string; until?: string; limit: number; reader?: Reader },
+  ): Promise<Link[]> {
+    const visible = options.reader ? readerClause(options.reader, "t") : undefined;
+    const onlyVisible = visible
+      ? `AND EXISTS (SELECT 1 FROM memories t WHERE t.id = target_id AND ${visible.sql})`
+      : "";
     return this.#s.read(() => {
       if (!this.#liveId(sourceId)) throw notFound("memory", sourceId);
       return this.#s.stmt(
         `SELECT ${LINK_COLUMNS} FROM memory_links
          WHERE source_id = @source AND deleted_at IS NULL
            AND (@since IS NULL OR valid_from >= @since) AND (@until IS NULL OR valid_from <= @until)
+           ${onlyVisible}
          ORDER BY valid_from, target_id, relation LIMIT @limit`,
       ).all({
+        ...visible?.params,
         source: sourceId,
         since: options.since ?? null,
         until: options.until ?? null,
@@ -126,10 +140,13 @@ export class SqliteGraph implements GraphStore {
 
   invalidate(
     triple: { source_id: string; target_id: string; relation: Relation },
-    options: { validUntil: string },
+    options: { validUntil: string; keepExisting?: boolean },
   ): Promise<{ link: Link; previous: string | null }> {
     return this.#s.write(() => {
       const existing = this.#find(triple);
+      if (existing && options.keepExisting && existing.valid_until !== null) {
+        return { link: existing, previous: existing.valid_until };
+      }
       if (!existing) {
         throw new MemoryError(
           "not_found",

@@ -9,18 +9,23 @@ import type {
   MemoryStore,
   StoreOutcome,
   StoreStats,
+  TouchRules,
 } from "../store.ts";
 import { SqliteAgents } from "./agents.ts";
+import { SqliteArchive } from "./archive.ts";
 import { SqliteEntities } from "./entities.ts";
 import { filterClause, ftsMatch } from "./filters.ts";
+import { keywordWithContext } from "./keyword_context.ts";
 import { SqliteGraph } from "./graph.ts";
 import { SqliteNamespaces } from "./namespaces.ts";
+import { SqliteTransfer } from "./transfer.ts";
 import type { SqliteSession } from "./session.ts";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
 import type Database from "better-sqlite3-multiple-ciphers";
 import { openSqlite, type SqliteDb } from "./open.ts";
 import { draftParams, MEMORY_COLUMNS, type MemoryRow, rowToMemory } from "./rows.ts";
+import { indexTerm } from "./stemming.ts";
 import { retryWhileBusy, withWriteTx } from "./tx.ts";
 
 type Statement = Database.Statement<unknown[]>;
@@ -52,6 +57,9 @@ export class SqliteStore implements MemoryStore {
   readonly agents: SqliteAgents;
   readonly namespaces: SqliteNamespaces;
   readonly entities: SqliteEntities;
+  readonly archive: SqliteArchive;
+  readonly transfer: SqliteTransfer;
+  readonly #session: SqliteSession;
 
   private constructor(db: SqliteDb, retryMs: number) {
     this.#db = db;
@@ -65,6 +73,9 @@ export class SqliteStore implements MemoryStore {
     this.agents = new SqliteAgents(session);
     this.namespaces = new SqliteNamespaces(session);
     this.entities = new SqliteEntities(session);
+    this.archive = new SqliteArchive(session);
+    this.transfer = new SqliteTransfer(session);
+    this.#session = session;
   }
 
   /**
@@ -202,7 +213,7 @@ export class SqliteStore implements MemoryStore {
   softDelete(idOrPrefix: string, options: { now: string; actor: string }): Promise<Memory> {
     return this.#write(() => {
       const row = this.#findRow(idOrPrefix);
-      this.#stmt("UPDATE memories SET deleted_at = ?, deleted_by = ? WHERE seq = ?")
+      this.#stmt("UPDATE memories SET deleted_at = ?, deleted_by = ?, removal = 'deleted' WHERE seq = ?")
         .run(options.now, options.actor, row.seq);
       return rowToMemory(row);
     });
@@ -210,7 +221,7 @@ export class SqliteStore implements MemoryStore {
 
   purgeDeleted(before: string): Promise<number> {
     return this.#write(() =>
-      this.#stmt("DELETE FROM memories WHERE deleted_at IS NOT NULL AND deleted_at <= ?")
+      this.#stmt("DELETE FROM memories WHERE removal = 'deleted' AND deleted_at <= ?")
         .run(before).changes
     );
   }
@@ -233,10 +244,20 @@ export class SqliteStore implements MemoryStore {
 
   keyword(
     terms: string[],
-    options: { mode: "any" | "all"; filter: MemoryFilter; now: string; limit: number },
+    options: { mode: "any" | "all"; filter: MemoryFilter; now: string; limit: number; context?: number },
   ): Promise<KeywordHit[]> {
     if (terms.length === 0) return Promise.resolve([]);
     const where = filterClause(options.filter, options.now);
+    if (options.mode === "any" && options.context !== undefined && options.context > 0) {
+      const span = options.context;
+      return this.#read(() =>
+        keywordWithContext(this.#session, ftsMatch(this.#weightedTerms(terms), "any"), {
+          ...options,
+          where,
+          span,
+        })
+      );
+    }
     const matchTerms = options.mode === "any" ? this.#weightedTerms(terms) : terms;
     // First rank on the FTS index alone (cheap), then join and filter a bounded candidate set;
     // only when filters leave too few of a full candidate set is the exhaustive join needed.
@@ -274,19 +295,45 @@ export class SqliteStore implements MemoryStore {
     const total = (this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL").get() as {
       n: number;
     }).n;
-    const counts = this.#stmt(
-      "SELECT term, doc FROM memories_fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
-    ).all(JSON.stringify(terms)) as { term: string; doc: number }[];
-    const weighted = counts.filter((c) => c.doc * 2 < total).map((c) => c.term);
+    // The vocabulary holds stems: "painting" is counted under "paint".
+    const stems = terms.map(indexTerm);
+    const counts = new Map(
+      (this.#stmt(
+        "SELECT term, doc FROM memories_fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
+      ).all(JSON.stringify(stems)) as { term: string; doc: number }[]).map((c) => [c.term, c.doc]),
+    );
+    const weighted = terms.filter((_, i) => {
+      const docs = counts.get(stems[i]!);
+      return docs !== undefined && docs * 2 < total;
+    });
     // Unknown terms match nothing, so they cannot stand in for the common ones.
     return weighted.length > 0 ? weighted : terms;
   }
 
-  recordAccess(ids: string[], options: { now: string }): Promise<void> {
+  touch(ids: string[], options: TouchRules & { now: string }): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    const sql = `UPDATE memories SET access_count = min(access_count + 1, ${MAX_ACCESS_COUNT}),
-      last_accessed_at = @now WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids))`;
-    return this.#write(() => void this.#stmt(sql).run({ now: options.now, ids: JSON.stringify(ids) }));
+    // Column references on the right are the values before this update.
+    const sql = `UPDATE memories SET
+        access_count = min(access_count + 1, ${MAX_ACCESS_COUNT}),
+        last_accessed_at = @now,
+        tier = CASE WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN 'long' ELSE tier END,
+        expires_at = CASE
+          WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN NULL
+          WHEN expires_at IS NULL THEN NULL
+          WHEN tier = 'short' AND @short_until IS NOT NULL THEN max(expires_at, @short_until)
+          WHEN tier = 'mid' AND @mid_until IS NOT NULL THEN max(expires_at, @mid_until)
+          ELSE expires_at END,
+        priority = CASE WHEN (access_count + 1) % 10 = 0 THEN min(priority + 1, 10) ELSE priority END
+      WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids))`;
+    return this.#write(() =>
+      void this.#stmt(sql).run({
+        now: options.now,
+        ids: JSON.stringify(ids),
+        promote_at: options.promoteAt,
+        short_until: options.shortUntil,
+        mid_until: options.midUntil,
+      })
+    );
   }
 
   stats(options: { now: string; soonSeconds: number }): Promise<StoreStats> {
@@ -301,7 +348,7 @@ export class SqliteStore implements MemoryStore {
       const expiring = this.#stmt(
         `SELECT count(*) AS n FROM memories WHERE ${live} AND expires_at IS NOT NULL AND expires_at <= @soon`,
       ).get({ now: options.now, soon }) as { n: number };
-      const deleted = this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NOT NULL")
+      const deleted = this.#stmt("SELECT count(*) AS n FROM memories WHERE removal = 'deleted'")
         .get() as { n: number };
       const pages = this.#db.pragma("page_count", { simple: true }) as number;
       const pageSize = this.#db.pragma("page_size", { simple: true }) as number;

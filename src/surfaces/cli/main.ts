@@ -35,6 +35,8 @@ export interface CliIo {
     flags: GlobalFlags,
     options: { newKeyFile?: string; decrypt?: boolean },
   ): Promise<Record<string, unknown>>;
+  /** Replace the database with a backup. */
+  restore(flags: GlobalFlags, options: { path: string; force: boolean }): Record<string, unknown>;
   /** The exact `deno run` command line a surface needs for the current configuration. */
   permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
   stdout(text: string): void;
@@ -173,6 +175,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new MemoryError("invalid_input", `Invalid input: surface: must be one of serve, mcp, cli`);
       }
       io.stdout(io.permissions(command.optsWithGlobals() as GlobalFlags, surface));
+    });
+  program.command("restore")
+    .description("Replace the database with a backup made by `backup` (checked first; --force to overwrite)")
+    .argument("<path>", "The backup file")
+    .option("--force", "Replace an existing database (stop servers using it first)")
+    .action((path: string, opts: { force?: boolean }, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      const result = io.restore(flags, { path, force: opts.force === true });
+      io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
     });
   program.command("rekey")
     .description(

@@ -103,7 +103,9 @@ export function createApp(deps: Deps, options: { catalog: readonly Operation[] }
           ctx: { ...deps, actor: callerOf(c.req.raw.headers, defaultActor) },
           metrics: deps.metrics,
         });
-        const status = binding.status === 201 && result.action === "updated" ? 200 : binding.status ?? 200;
+        // A create that found what it would create (an upsert update, an idempotent repeat) is a 200.
+        const createdNothing = result.action === "updated" || result.created === false;
+        const status = binding.status === 201 && createdNothing ? 200 : binding.status ?? 200;
         return c.json(result, status as 200 | 201);
       });
     }

@@ -2,6 +2,9 @@
 import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_fts_vocab.ts";
 import * as m0003 from "./0003_graph_and_namespaces.ts";
+import * as m0004 from "./0004_porter_stemming.ts";
+import * as m0005 from "./0005_namespace_order.ts";
+import * as m0006 from "./0006_archive.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -15,4 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, ...m0001 },
   { version: 2, ...m0002 },
   { version: 3, ...m0003 },
+  { version: 4, ...m0004 },
+  { version: 5, ...m0005 },
+  { version: 6, ...m0006 },
 ];

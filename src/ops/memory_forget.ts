@@ -1,0 +1,50 @@
+// memory_forget: move every memory matching a namespace / pattern / tier filter into the archive.
+import { z } from "zod";
+import { invalidInput } from "../core/errors.ts";
+import { namespaceSchema, tierSchema } from "../core/fields.ts";
+import { queryTerms } from "../recall/query_terms.ts";
+import { moved, movedSchema } from "./_archive_shared.ts";
+import { defineOperation } from "./operation.ts";
+
+export const memoryForget = defineOperation({
+  name: "memory_forget",
+  title: "Forget memories",
+  description: "Archive all live memories matching every given filter: namespace, pattern (words that " +
+    "must all appear) and tier. At least one filter is required. dry_run reports without changing anything.",
+  input: z.object({
+    namespace: namespaceSchema.optional().describe("Only this namespace"),
+    pattern: z.string({ error: "must be a string" }).max(1024, { error: "must be at most 1024 characters" })
+      .optional().describe("Words that must all appear"),
+    tier: tierSchema.optional().describe("Only this tier"),
+    dry_run: z.boolean({ error: "must be true or false" }).default(false).describe("Only report"),
+  }),
+  output: z.object({
+    archived: z.number().int().describe("How many memories were (or would be) archived"),
+    dry_run: z.boolean().describe("True when nothing was changed"),
+    memories: z.array(movedSchema).describe("The memories (at most 100 listed)"),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  http: [{ method: "POST", path: "/api/v1/forget" }],
+  cli: { command: "forget", short: { namespace: "n", pattern: "p", tier: "t" } },
+  async run(ctx, input) {
+    const terms = input.pattern === undefined ? undefined : queryTerms(input.pattern);
+    if (input.namespace === undefined && input.tier === undefined && !terms?.length) {
+      throw invalidInput([{
+        field: "",
+        message: "give at least one of namespace, pattern (with a word) or tier",
+      }]);
+    }
+    const gone = await ctx.store.archive.archiveMatching({
+      filter: {
+        ...(input.namespace !== undefined ? { namespace: input.namespace } : {}),
+        ...(input.tier !== undefined ? { tier: input.tier } : {}),
+      },
+      terms: terms?.length ? terms : undefined,
+      now: ctx.clock.now().toISOString(),
+      actor: ctx.actor,
+      reason: "forget",
+      dryRun: input.dry_run,
+    });
+    return { archived: gone.length, dry_run: input.dry_run, memories: gone.slice(0, 100).map(moved) };
+  },
+});

@@ -1,0 +1,120 @@
+// OR-mode keyword matches with their stored context: the memories saved just before and after each
+// match in its namespace (as when an agent stores a conversation turn by turn), with their relevance.
+import type { KeywordHit } from "../store.ts";
+import type { Clause } from "./filters.ts";
+import { type MemoryRow, rowToMemory } from "./rows.ts";
+import type { SqliteSession } from "./session.ts";
+
+/** Every match of the query with its BM25 rank; the cost is FTS5's scoring, which ranks all anyway. */
+const SCAN_SQL = "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ?";
+
+// The live, unexpired memories stored within `reach` places of each seq in its namespace.
+const WINDOW_SQL = `SELECT m.seq AS seq,
+  (SELECT json_group_array(seq) FROM (SELECT n.seq FROM memories n
+    WHERE n.namespace = m.namespace AND n.deleted_at IS NULL AND n.seq < m.seq
+      AND (n.expires_at IS NULL OR n.expires_at > @ctx_now)
+    ORDER BY n.seq DESC LIMIT @ctx_reach)) AS before,
+  (SELECT json_group_array(seq) FROM (SELECT n.seq FROM memories n
+    WHERE n.namespace = m.namespace AND n.deleted_at IS NULL AND n.seq > m.seq
+      AND (n.expires_at IS NULL OR n.expires_at > @ctx_now)
+    ORDER BY n.seq LIMIT @ctx_reach)) AS after
+  FROM memories m WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs))`;
+
+const ROWS_SQL = "SELECT m.* FROM memories m WHERE m.seq IN (SELECT value FROM json_each(?))";
+
+/** The `n` best [seq, rank] matches, best (lowest rank) first; only the ranks of all are sorted. */
+export function bestFirst(matches: readonly [number, number][], n: number): [number, number][] {
+  let pool = matches;
+  if (matches.length > n) {
+    const ranks = Float64Array.from(matches, ([, rank]) => rank).sort();
+    const cut = ranks[n - 1]!;
+    pool = matches.filter(([, rank]) => rank <= cut);
+  }
+  return [...pool].sort((a, b) => a[1] - b[1]).slice(0, n);
+}
+
+function visibleSql(where: Clause): string {
+  return `SELECT m.seq AS seq FROM memories m
+    WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs)) AND ${where.sql}`;
+}
+
+/**
+ * The best `limit` memories matching `match` (an FTS5 OR expression) that pass `where`, then the
+ * visible memories within `span` places of each in its namespace (relevance 0 when they match no
+ * term). Every returned hit carries the relevance of its `span` neighbours on each side, nearest
+ * first; a neighbour that matches nothing or is filtered out counts 0. Call inside a read.
+ */
+export function keywordWithContext(
+  session: SqliteSession,
+  match: string,
+  options: { where: Clause; now: string; limit: number; span: number },
+): KeywordHit[] {
+  const { where, limit, span } = options;
+  const matches = session.stmt(SCAN_SQL).raw(true).all(match) as [number, number][];
+
+  const visible = (seqs: number[]): Set<number> =>
+    new Set(
+      seqs.length === 0 ? [] : (session.stmt(visibleSql(where)).all({
+        ...where.params,
+        ctx_seqs: JSON.stringify(seqs),
+      }) as { seq: number }[]).map((r) => r.seq),
+    );
+
+  // The best matches first; only when filters leave too few of them are all matches checked.
+  let best = bestFirst(matches, Math.max(limit * 4, 200));
+  let shown = visible(best.map(([seq]) => seq));
+  if (shown.size < limit && matches.length > best.length) {
+    best = bestFirst(matches, matches.length);
+    shown = visible(best.map(([seq]) => seq));
+  }
+  const ranked = best.filter(([seq]) => shown.has(seq)).slice(0, limit).map(([seq]) => seq);
+  if (ranked.length === 0) return [];
+
+  // Windows of twice the span, so that a neighbour's own neighbours are known too.
+  const windows = new Map<number, number[]>();
+  for (
+    const w of session.stmt(WINDOW_SQL).all({
+      ctx_seqs: JSON.stringify(ranked),
+      ctx_reach: 2 * span,
+      ctx_now: options.now,
+    }) as { seq: number; before: string; after: string }[]
+  ) {
+    const before = (JSON.parse(w.before) as number[]).sort((a, b) => a - b);
+    const after = (JSON.parse(w.after) as number[]).sort((a, b) => a - b);
+    windows.set(w.seq, [...before, w.seq, ...after]);
+  }
+  const inWindows = new Set([...windows.values()].flat());
+  const seen = visible([...inWindows].filter((seq) => !shown.has(seq)));
+  for (const seq of shown) seen.add(seq);
+  // bm25() is lower-is-better and negative; relevance is its magnitude.
+  const relevanceOf = new Map<number, number>();
+  for (const [seq, rank] of matches) {
+    if (inWindows.has(seq) && seen.has(seq)) relevanceOf.set(seq, -rank);
+  }
+  const relevance = (seq: number | undefined) => seq === undefined ? 0 : relevanceOf.get(seq) ?? 0;
+
+  // Each hit and each visible memory within `span` of it, with its neighbours' relevance.
+  const around = new Map<number, { before: number[]; after: number[] }>();
+  for (const seq of ranked) {
+    const window = windows.get(seq) ?? [seq];
+    const at = window.indexOf(seq);
+    for (let i = Math.max(0, at - span); i <= Math.min(window.length - 1, at + span); i++) {
+      const member = window[i]!;
+      if (around.has(member) || !seen.has(member)) continue;
+      const side = (step: number) =>
+        Array.from({ length: span }, (_, k) => relevance(window[i + step * (k + 1)]));
+      around.set(member, { before: side(-1), after: side(1) });
+    }
+  }
+  const rows = new Map(
+    (session.stmt(ROWS_SQL).all(JSON.stringify([...around.keys()])) as MemoryRow[]).map((r) => [r.seq, r]),
+  );
+  const isHit = new Set(ranked);
+  const order = [...ranked, ...[...around.keys()].filter((seq) => !isHit.has(seq))];
+  return order.flatMap((seq) => {
+    const row = rows.get(seq);
+    const context = around.get(seq);
+    if (!row || !context) return [];
+    return [{ memory: rowToMemory(row), relevance: relevance(seq), ...context }];
+  });
+}
