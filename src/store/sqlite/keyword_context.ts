@@ -8,6 +8,13 @@ import type { SqliteSession } from "./session.ts";
 /** Every match of the query with its BM25 rank; the cost is FTS5's scoring, which ranks all anyway. */
 const SCAN_SQL = "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ?";
 
+/**
+ * The most recent matches, unscored: for queries whose every term has a BM25 weight of zero
+ * (FTS5 floors such an IDF at 1e-6), where scoring all matches would buy nothing but time.
+ */
+const RECENT_SQL =
+  "SELECT rowid, -1e-6 AS rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?";
+
 // The live, unexpired memories stored within `reach` places of each seq in its namespace.
 const WINDOW_SQL = `SELECT m.seq AS seq,
   (SELECT json_group_array(seq) FROM (SELECT n.seq FROM memories n
@@ -47,10 +54,13 @@ function visibleSql(where: Clause): string {
 export function keywordWithContext(
   session: SqliteSession,
   match: string,
-  options: { where: Clause; now: string; limit: number; span: number },
+  options: { where: Clause; now: string; limit: number; span: number; unweighted?: boolean },
 ): KeywordHit[] {
   const { where, limit, span } = options;
-  const matches = session.stmt(SCAN_SQL).raw(true).all(match) as [number, number][];
+  const matches =
+    (options.unweighted
+      ? session.stmt(RECENT_SQL).raw(true).all(match, Math.max(limit * 20, 1000))
+      : session.stmt(SCAN_SQL).raw(true).all(match)) as [number, number][];
 
   const visible = (seqs: number[]): Set<number> =>
     new Set(

@@ -250,15 +250,17 @@ export class SqliteStore implements MemoryStore {
     const where = filterClause(options.filter, options.now);
     if (options.mode === "any" && options.context !== undefined && options.context > 0) {
       const span = options.context;
-      return this.#read(() =>
-        keywordWithContext(this.#session, ftsMatch(this.#weightedTerms(terms), "any"), {
+      return this.#read(() => {
+        const weighted = this.#weightedTerms(terms);
+        return keywordWithContext(this.#session, ftsMatch(weighted.terms, "any"), {
           ...options,
           where,
           span,
-        })
-      );
+          unweighted: !weighted.weighted,
+        });
+      });
     }
-    const matchTerms = options.mode === "any" ? this.#weightedTerms(terms) : terms;
+    const matchTerms = options.mode === "any" ? this.#weightedTerms(terms).terms : terms;
     // First rank on the FTS index alone (cheap), then join and filter a bounded candidate set;
     // only when filters leave too few of a full candidate set is the exhaustive join needed.
     const candidates = Math.max(options.limit * 4, 200);
@@ -291,7 +293,7 @@ export class SqliteStore implements MemoryStore {
    * an IDF of zero in FTS5's BM25, so it cannot change the ranking, only make every memory match
    * (and the query slow). Such terms are dropped, unless no other term matches anything.
    */
-  #weightedTerms(terms: string[]): string[] {
+  #weightedTerms(terms: string[]): { terms: string[]; weighted: boolean } {
     const total = (this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL").get() as {
       n: number;
     }).n;
@@ -307,7 +309,7 @@ export class SqliteStore implements MemoryStore {
       return docs !== undefined && docs * 2 < total;
     });
     // Unknown terms match nothing, so they cannot stand in for the common ones.
-    return weighted.length > 0 ? weighted : terms;
+    return weighted.length > 0 ? { terms: weighted, weighted: true } : { terms, weighted: false };
   }
 
   touch(ids: string[], options: TouchRules & { now: string }): Promise<void> {
