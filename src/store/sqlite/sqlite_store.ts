@@ -39,6 +39,9 @@ const UPDATE_SQL = `UPDATE memories SET tier = @tier, namespace = @namespace, ti
   scope = @scope, updated_at = @updated_at
   WHERE seq = @seq`;
 
+// Above this many matches, a query with no weighted term is not scored (see keywordWithContext).
+const UNSCORED_ABOVE = 2000;
+
 // The reference caps the counter; a runaway loop must not overflow it.
 const MAX_ACCESS_COUNT = 1_000_000;
 
@@ -256,7 +259,8 @@ export class SqliteStore implements MemoryStore {
           ...options,
           where,
           span,
-          unweighted: !weighted.weighted,
+          // Scoring a few thousand matches is cheap; past that, with no weight to gain, skip it.
+          unweighted: !weighted.weighted && weighted.matches > UNSCORED_ABOVE,
         });
       });
     }
@@ -293,7 +297,7 @@ export class SqliteStore implements MemoryStore {
    * an IDF of zero in FTS5's BM25, so it cannot change the ranking, only make every memory match
    * (and the query slow). Such terms are dropped, unless no other term matches anything.
    */
-  #weightedTerms(terms: string[]): { terms: string[]; weighted: boolean } {
+  #weightedTerms(terms: string[]): { terms: string[]; weighted: boolean; matches: number } {
     const total = (this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL").get() as {
       n: number;
     }).n;
@@ -309,7 +313,10 @@ export class SqliteStore implements MemoryStore {
       return docs !== undefined && docs * 2 < total;
     });
     // Unknown terms match nothing, so they cannot stand in for the common ones.
-    return weighted.length > 0 ? { terms: weighted, weighted: true } : { terms, weighted: false };
+    const matches = Math.max(0, ...counts.values());
+    return weighted.length > 0
+      ? { terms: weighted, weighted: true, matches }
+      : { terms, weighted: false, matches };
   }
 
   touch(ids: string[], options: TouchRules & { now: string }): Promise<void> {
