@@ -77,6 +77,23 @@ Deno.test("rekey encrypts a plaintext database, changes its key and removes it, 
   }
   assert.deepEqual(await filesContaining(data, MARKER), []);
 
+  // Exports and backups written beside the database are encrypted with its key too.
+  const exported = await runCli(["--db", db, "export", "--path", `${data}/export.jsonl`, "--json"], {
+    env: keyEnv("k2"),
+  });
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.equal(JSON.parse(exported.stdout).encrypted, true);
+  const backup = await runCli(["--db", db, "backup", `${data}/backup.db`], { env: keyEnv("k2") });
+  assert.equal(backup.code, 0, backup.stderr);
+  assert.deepEqual(await filesContaining(data, MARKER), []);
+  // The scan does find the marker where the operator asks for plaintext.
+  const plainExport = await runCli(
+    ["--db", db, "export", "--path", `${dir}/plain.jsonl`, "--plaintext"],
+    { env: keyEnv("k2") },
+  );
+  assert.equal(plainExport.code, 0, plainExport.stderr);
+  assert.deepEqual(await filesContaining(dir, MARKER), [`${dir}/plain.jsonl`]);
+
   const decrypt = await runCli(["--db", db, "rekey", "--decrypt", "--json"], { env: keyEnv("k2") });
   assert.equal(decrypt.code, 0, decrypt.stderr);
   assert.deepEqual(JSON.parse(decrypt.stdout), { rekeyed: true, encrypted: false, memories: 2 });
