@@ -132,7 +132,19 @@ export class SqliteStore implements MemoryStore {
     const rows = this.#stmt(
       "SELECT * FROM memories WHERE id LIKE ? ESCAPE '\\' AND deleted_at IS NULL LIMIT 2",
     ).all(escapeLike(idOrPrefix) + "%") as MemoryRow[];
-    if (rows.length === 0) throw notFound("memory", idOrPrefix);
+    if (rows.length === 0) {
+      const archived = this.#stmt("SELECT id FROM memories WHERE id = ? AND removal = 'archived'").get(
+        idOrPrefix,
+      );
+      if (archived) {
+        throw new MemoryError(
+          "not_found",
+          `Memory "${idOrPrefix}" is archived; memory_archive_restore brings it back`,
+          { details: { kind: "memory", id: idOrPrefix, archived: true } },
+        );
+      }
+      throw notFound("memory", idOrPrefix);
+    }
     if (rows.length > 1) {
       throw new MemoryError(
         "conflict",

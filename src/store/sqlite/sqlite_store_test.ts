@@ -282,3 +282,21 @@ Deno.test("SqliteStore.keyword() in OR mode ignores terms in half of all memorie
     store.close();
   }
 });
+
+Deno.test("SqliteStore.get() of an archived memory says it is archived and how to bring it back", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    const m = (await upsert(store, draft({ title: "old news" }))).memory;
+    await store.archive.archiveMatching({
+      filter: { ids: [m.id] },
+      now: NOW,
+      actor: "x",
+      reason: "forget",
+      dryRun: false,
+    });
+    await rejects(store.get(m.id), "not_found", /is archived; memory_archive_restore brings it back/);
+    await rejects(store.get("ffffffff"), "not_found", /Cannot find memory "ffffffff"/);
+  } finally {
+    store.close();
+  }
+});
