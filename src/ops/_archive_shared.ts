@@ -19,3 +19,10 @@ export const movedSchema = z.object({
 export function moved(m: { id: string; title: string; namespace: string }): z.infer<typeof movedSchema> {
   return { id: m.id, title: m.title, namespace: m.namespace };
 }
+
+/** What gc and forget report: how many memories moved (or would), and the first hundred. */
+export const archiveOutcomeSchema = z.object({
+  archived: z.number().int().describe("How many memories were (or would be) archived"),
+  dry_run: z.boolean().describe("True when nothing was changed"),
+  memories: z.array(movedSchema).describe("The memories (at most 100 listed)"),
+});

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { invalidInput } from "../core/errors.ts";
 import { namespaceSchema, tierSchema } from "../core/fields.ts";
 import { queryTerms } from "../recall/query_terms.ts";
-import { moved, movedSchema } from "./_archive_shared.ts";
+import { archiveOutcomeSchema, moved } from "./_archive_shared.ts";
 import { defineOperation } from "./operation.ts";
 
 export const memoryForget = defineOperation({
@@ -18,11 +18,7 @@ export const memoryForget = defineOperation({
     tier: tierSchema.optional().describe("Only this tier"),
     dry_run: z.boolean({ error: "must be true or false" }).default(false).describe("Only report"),
   }),
-  output: z.object({
-    archived: z.number().int().describe("How many memories were (or would be) archived"),
-    dry_run: z.boolean().describe("True when nothing was changed"),
-    memories: z.array(movedSchema).describe("The memories (at most 100 listed)"),
-  }),
+  output: archiveOutcomeSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   http: [{ method: "POST", path: "/api/v1/forget" }],
   cli: { command: "forget", short: { namespace: "n", pattern: "p", tier: "t" } },

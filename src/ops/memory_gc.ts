@@ -1,7 +1,7 @@
 // memory_gc: move expired memories into the archive (the server's sweeper runs it on a timer).
 import { z } from "zod";
 import type { Memory } from "../core/memory.ts";
-import { moved, movedSchema } from "./_archive_shared.ts";
+import { archiveOutcomeSchema, moved } from "./_archive_shared.ts";
 import { defineOperation } from "./operation.ts";
 
 /** Memories archived per transaction. */
@@ -15,11 +15,7 @@ export const memoryGc = defineOperation({
   input: z.object({
     dry_run: z.boolean({ error: "must be true or false" }).default(false).describe("Only report"),
   }),
-  output: z.object({
-    archived: z.number().int().describe("How many memories were (or would be) archived"),
-    dry_run: z.boolean().describe("True when nothing was changed"),
-    memories: z.array(movedSchema).describe("The memories (at most 100 listed)"),
-  }),
+  output: archiveOutcomeSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   http: [{ method: "POST", path: "/api/v1/gc" }],
   cli: { command: "gc" },

@@ -5,7 +5,7 @@ import type { Memory } from "../../core/memory.ts";
 import type { ArchivedMemory, ArchiveStats, ArchiveStore } from "../archive_store.ts";
 import type { MemoryDraft, MemoryFilter } from "../store.ts";
 import { filterClause, ftsMatch } from "./filters.ts";
-import { draftParams, MEMORY_COLUMNS, type MemoryRow, rowToMemory } from "./rows.ts";
+import { INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToMemory } from "./rows.ts";
 import type { SqliteSession } from "./session.ts";
 
 const ARCHIVE_SQL = `UPDATE memories SET deleted_at = @now, deleted_by = @actor, removal = 'archived',
@@ -162,18 +162,7 @@ export class SqliteArchive implements ArchiveStore {
           { details: { id: clash.id } },
         );
       }
-      this.#s.stmt(
-        `INSERT INTO memories (${MEMORY_COLUMNS.join(", ")}) VALUES (${
-          MEMORY_COLUMNS.map((c) => "@" + c).join(", ")
-        })`,
-      ).run({
-        ...draftParams(draft),
-        id: options.id,
-        access_count: 0,
-        created_at: options.now,
-        updated_at: options.now,
-        last_accessed_at: null,
-      });
+      this.#s.stmt(INSERT_MEMORY_SQL).run(newMemoryParams(draft, options));
       const link = this.#s.stmt(
         `INSERT INTO memory_links (source_id, target_id, relation, created_at, valid_from, valid_until, observed_by)
          VALUES (?, ?, 'derived_from', ?, ?, NULL, ?)`,

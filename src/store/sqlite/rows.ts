@@ -87,3 +87,22 @@ export function draftParams(draft: MemoryDraft): Record<string, unknown> {
     scope: draft.scope,
   };
 }
+
+/** The statement inserting a new memory row, with named parameters. */
+export const INSERT_MEMORY_SQL = `INSERT INTO memories (${MEMORY_COLUMNS.join(", ")})
+  VALUES (${MEMORY_COLUMNS.map((c) => "@" + c).join(", ")})`;
+
+/** Parameters of INSERT_MEMORY_SQL for a new memory: never accessed, created and updated now. */
+export function newMemoryParams(
+  draft: MemoryDraft,
+  options: { id: string; now: string },
+): Record<string, unknown> {
+  return {
+    ...draftParams(draft),
+    id: options.id,
+    access_count: 0,
+    created_at: options.now,
+    updated_at: options.now,
+    last_accessed_at: null,
+  };
+}

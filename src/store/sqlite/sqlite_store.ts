@@ -24,14 +24,11 @@ import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
 import type Database from "better-sqlite3-multiple-ciphers";
 import { openSqlite, type SqliteDb } from "./open.ts";
-import { draftParams, MEMORY_COLUMNS, type MemoryRow, rowToMemory } from "./rows.ts";
+import { draftParams, INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToMemory } from "./rows.ts";
 import { indexTerm } from "./stemming.ts";
 import { retryWhileBusy, withWriteTx } from "./tx.ts";
 
 type Statement = Database.Statement<unknown[]>;
-
-const INSERT_SQL = `INSERT INTO memories (${MEMORY_COLUMNS.join(", ")})
-  VALUES (${MEMORY_COLUMNS.map((c) => "@" + c).join(", ")})`;
 
 const UPDATE_SQL = `UPDATE memories SET tier = @tier, namespace = @namespace, title = @title,
   content = @content, tags = @tags, priority = @priority, confidence = @confidence,
@@ -181,14 +178,7 @@ export class SqliteStore implements MemoryStore {
         const row = this.#stmt("SELECT * FROM memories WHERE seq = ?").get(existing.seq) as MemoryRow;
         return { memory: rowToMemory(row), action: "updated" as const };
       }
-      this.#stmt(INSERT_SQL).run({
-        ...draftParams(draft),
-        id: options.id,
-        access_count: 0,
-        created_at: options.now,
-        updated_at: options.now,
-        last_accessed_at: null,
-      });
+      this.#stmt(INSERT_MEMORY_SQL).run(newMemoryParams(draft, options));
       const row = this.#stmt("SELECT * FROM memories WHERE id = ?").get(options.id) as MemoryRow;
       return { memory: rowToMemory(row), action: "created" as const };
     });
