@@ -2,46 +2,36 @@
 // gc and the sweeper, forget, promote, the archive, consolidation, and export / import (plain and
 // sealed). Every operation runs through invokeOperation with the catalog's own definition.
 import assert from "node:assert/strict";
-import type { z } from "zod";
+import { catalogOp } from "../../test/support/catalog_ops.ts";
+import { HEADER_LINE, memoryLine } from "../../test/support/export_lines.ts";
+import { ids, sameSet } from "../../test/support/id_sets.ts";
 import { tempDataDir } from "../../test/support/processes.ts";
+import type {
+  ArchiveList,
+  ArchivePurgeResult,
+  ArchiveStats,
+  ConsolidateResult,
+  ExportResult,
+  ForgetResult,
+  GcResult,
+  ImportResult,
+  LinksResult,
+  PromoteResult,
+  RecallResult,
+  Stats,
+  StoreResult,
+} from "../../test/support/results.ts";
+import { sha256Hex } from "../../test/support/sha256.ts";
+import { iso } from "../../test/support/time.ts";
 import { fixedClock } from "../core/clock.ts";
 import type { ConfigFlags } from "../core/config.ts";
 import { type FieldIssue, MemoryError } from "../core/errors.ts";
 import type { Memory } from "../core/memory.ts";
-import { CATALOG } from "../ops/catalog.ts";
 import { invokeOperation } from "../ops/invoke.ts";
-import type { memoryArchiveList } from "../ops/memory_archive_list.ts";
-import type { memoryArchivePurge } from "../ops/memory_archive_purge.ts";
-import type { memoryArchiveStats } from "../ops/memory_archive_stats.ts";
-import type { memoryConsolidate } from "../ops/memory_consolidate.ts";
-import type { memoryExport } from "../ops/memory_export.ts";
-import type { memoryForget } from "../ops/memory_forget.ts";
-import type { memoryGc } from "../ops/memory_gc.ts";
-import type { memoryGetLinks } from "../ops/memory_get_links.ts";
-import type { memoryImport } from "../ops/memory_import.ts";
-import type { memoryPromote } from "../ops/memory_promote.ts";
-import type { memoryRecall } from "../ops/memory_recall.ts";
-import type { memoryStats } from "../ops/memory_stats.ts";
-import type { memoryStore } from "../ops/memory_store.ts";
 import type { Deps } from "../ops/operation.ts";
 import { loadConfig, openDeps, restoreDatabase } from "../runtime.ts";
 import { openSqlite } from "../store/sqlite/open.ts";
 import { sweepExpired } from "./sweeper.ts";
-
-type Out<O extends { output: z.ZodType }> = z.output<O["output"]>;
-type GcResult = Out<typeof memoryGc>;
-type ForgetResult = Out<typeof memoryForget>;
-type PromoteResult = Out<typeof memoryPromote>;
-type ConsolidateResult = Out<typeof memoryConsolidate>;
-type ArchiveList = Out<typeof memoryArchiveList>;
-type ArchiveStats = Out<typeof memoryArchiveStats>;
-type PurgeResult = Out<typeof memoryArchivePurge>;
-type ExportResult = Out<typeof memoryExport>;
-type ImportResult = Out<typeof memoryImport>;
-type LinksResult = Out<typeof memoryGetLinks>;
-type RecallResult = Out<typeof memoryRecall>;
-type StoreResult = Out<typeof memoryStore>;
-type StatsResult = Out<typeof memoryStats>;
 
 const T0 = Date.parse("2026-03-01T00:00:00.000Z");
 const SEC = 1000;
@@ -49,16 +39,6 @@ const MIN = 60 * SEC;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const ACTOR = "agent:lifecycle";
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function op(name: string) {
-  const found = CATALOG.find((o) => o.name === name);
-  assert.ok(found, `operation ${name} is in the catalog`);
-  return found;
-}
 
 interface Harness {
   deps: Deps;
@@ -89,7 +69,7 @@ async function harness(flags: ConfigFlags = {}, dir?: string): Promise<Harness> 
     name: string,
     input: Record<string, unknown> = {},
     actor = ACTOR,
-  ): Promise<T> => await invokeOperation(op(name), input, { ctx: { ...deps, actor } }) as T;
+  ): Promise<T> => await invokeOperation(catalogOp(name), input, { ctx: { ...deps, actor } }) as T;
   return {
     deps,
     clock,
@@ -125,14 +105,6 @@ function sortedLines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "").sort();
 }
 
-function sameSet(actual: string[], expected: string[], what: string): void {
-  assert.deepEqual([...actual].sort(), [...expected].sort(), what);
-}
-
-function ids(rows: { id: string }[]): string[] {
-  return rows.map((r) => r.id);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Touch, promotion, priority feedback, tiers
 // ---------------------------------------------------------------------------------------------
@@ -156,7 +128,7 @@ Deno.test("recall extends an expiry by the tier's lifetime from now and never sh
 
     h.clock.advance(5 * HOUR);
     const recalled = await h.call<RecallResult>("memory_recall", { context: "kestrel" });
-    sameSet(ids(recalled.memories), ids([short, far, mid, long]), "recall returns all four");
+    sameSet(ids(recalled.memories), ids([short, far, mid, long]), { what: "recall returns all four" });
 
     const s = await h.get(short.id);
     assert.equal(s.expires_at, iso(T0 + 5 * HOUR + 6 * HOUR), "short: now + 6 h, not the old T0 + 6 h");
@@ -325,7 +297,9 @@ Deno.test("memory_gc archives exactly the expired memories; dry_run changes noth
     assert.equal((await h.call<GcResult>("memory_gc")).archived, 0, "gc again finds nothing");
 
     const archive = await h.call<ArchiveList>("memory_archive_list");
-    sameSet(ids(archive.memories), [hourly.id, shortA.id], "the archive holds exactly the expired two");
+    sameSet(ids(archive.memories), [hourly.id, shortA.id], {
+      what: "the archive holds exactly the expired two",
+    });
     for (const a of archive.memories) {
       assert.equal(a.archive_reason, "ttl_expired");
       assert.equal(a.archived_by, ACTOR);
@@ -334,7 +308,7 @@ Deno.test("memory_gc archives exactly the expired memories; dry_run changes noth
     assert.equal(archive.memories[0]!.id, shortA.id, "newest archived first");
     for (const live of [mid, long]) assert.equal((await h.get(live.id)).id, live.id, "still live");
     await fails(h.get(shortA.id), "not_found");
-    const stats = await h.call<StatsResult>("memory_stats");
+    const stats = await h.call<Stats>("memory_stats");
     assert.equal(stats.deleted, 1, "the tombstone is not archived by gc");
     assert.equal(stats.total, 2);
   } finally {
@@ -361,7 +335,7 @@ Deno.test("sweepExpired archives every expired memory in batches and reports how
     const listed = await h.call<ArchiveList>("memory_archive_list", { limit: 5 });
     for (const m of listed.memories) assert.equal(m.archived_by, "system:sweeper");
     assert.equal(await sweepExpired(h.deps.store, { clock: h.clock, actor: "system:sweeper" }), 0);
-    const live = await h.call<StatsResult>("memory_stats");
+    const live = await h.call<Stats>("memory_stats");
     assert.equal(live.total, 2);
     assert.equal((await h.get(keep.id)).tier, "long");
     assert.equal((await h.get(keepMid.id)).tier, "mid");
@@ -399,19 +373,19 @@ Deno.test("memory_forget archives what matches every filter, dry_run reports onl
     const dry = await h.call<ForgetResult>("memory_forget", { namespace: "proj/a", dry_run: true });
     assert.equal(dry.dry_run, true);
     assert.equal(dry.archived, 3);
-    sameSet(ids(dry.memories), ids([a1, a2, a3]), "dry run lists proj/a");
+    sameSet(ids(dry.memories), ids([a1, a2, a3]), { what: "dry run lists proj/a" });
     assert.equal(await h.exportText(), before, "refusals and dry runs change nothing");
 
     const byPattern = await h.call<ForgetResult>("memory_forget", { pattern: "deploy heron" });
-    sameSet(ids(byPattern.memories), ids([a1, b1]), "every word must appear (title or content)");
+    sameSet(ids(byPattern.memories), ids([a1, b1]), { what: "every word must appear (title or content)" });
     const byBoth = await h.call<ForgetResult>("memory_forget", { namespace: "proj/a", tier: "short" });
-    sameSet(ids(byBoth.memories), ids([a2]), "namespace AND tier");
+    sameSet(ids(byBoth.memories), ids([a2]), { what: "namespace AND tier" });
     const byTier = await h.call<ForgetResult>("memory_forget", { tier: "short" });
     assert.equal(byTier.archived, 0, "already archived memories are not forgotten twice");
 
     for (const live of [a3, b2]) assert.equal((await h.get(live.id)).id, live.id);
     const archive = await h.call<ArchiveList>("memory_archive_list");
-    sameSet(ids(archive.memories), ids([a1, a2, b1]), "the archive holds the forgotten three");
+    sameSet(ids(archive.memories), ids([a1, a2, b1]), { what: "the archive holds the forgotten three" });
     for (const m of archive.memories) assert.equal(m.archive_reason, "forget");
   } finally {
     h.close();
@@ -562,7 +536,7 @@ Deno.test("archive list, stats and purge by age; a delete is a tombstone that on
       by_namespace: { "ns/a": 2, "ns/b": 1 },
       by_reason: { forget: 2, ttl_expired: 1 },
     });
-    assert.equal((await h.call<StatsResult>("memory_stats")).deleted, 1, "the delete is a tombstone");
+    assert.equal((await h.call<Stats>("memory_stats")).deleted, 1, "the delete is a tombstone");
 
     const all = await h.call<ArchiveList>("memory_archive_list");
     assert.equal(all.count, 3);
@@ -570,7 +544,7 @@ Deno.test("archive list, stats and purge by age; a delete is a tombstone that on
     sameSet(ids((await h.call<ArchiveList>("memory_archive_list", { namespace: "ns/a" })).memories), [
       p1.id,
       n1.id,
-    ], "namespace filter");
+    ], { what: "namespace filter" });
     const page = await h.call<ArchiveList>("memory_archive_list", { limit: 1, offset: 1 });
     assert.equal(page.count, 1);
     assert.notEqual(page.memories[0]!.id, n1.id, "offset skips the first");
@@ -580,13 +554,13 @@ Deno.test("archive list, stats and purge by age; a delete is a tombstone that on
     // memory_purge removes tombstones and never touches the archive.
     const tomb = await h.call<{ purged: number }>("memory_purge", { older_than_days: 0 });
     assert.equal(tomb.purged, 1);
-    assert.equal((await h.call<StatsResult>("memory_stats")).deleted, 0);
+    assert.equal((await h.call<Stats>("memory_stats")).deleted, 0);
     assert.equal((await h.call<ArchiveStats>("memory_archive_stats")).total, 3, "the archive is intact");
 
     const badAge = await fails(h.call("memory_archive_purge", { older_than_days: -1 }), "invalid_input");
     assert.deepEqual(issueFields(badAge), ["older_than_days"]);
 
-    const some = await h.call<PurgeResult>("memory_archive_purge", { older_than_days: 5 });
+    const some = await h.call<ArchivePurgeResult>("memory_archive_purge", { older_than_days: 5 });
     assert.equal(some.purged, 2, "the two archived 10 days ago go");
     assert.equal(some.before, iso(h.now() - 5 * DAY));
     assert.deepEqual(ids((await h.call<ArchiveList>("memory_archive_list")).memories), [n1.id]);
@@ -597,7 +571,7 @@ Deno.test("archive list, stats and purge by age; a delete is a tombstone that on
     assert.ok(!exported.includes(p2.id), "both of them");
     assert.ok(!exported.includes(del.id), "memory_purge removed the tombstone");
 
-    const rest = await h.call<PurgeResult>("memory_archive_purge", {});
+    const rest = await h.call<ArchivePurgeResult>("memory_archive_purge", {});
     assert.deepEqual(rest, { purged: 1, before: null });
     assert.deepEqual(await h.call<ArchiveStats>("memory_archive_stats"), {
       total: 0,
@@ -654,7 +628,7 @@ Deno.test("memory_consolidate merges into one, archives the sources and links de
     assert.deepEqual([...m.tags].sort(), ["a", "b", "c", "d"], "the union of the tags");
     assert.equal(m.source, "consolidation");
     assert.deepEqual(m.metadata.derived_from, [s1.id, s2.id, s3.id]);
-    sameSet(ids(out.archived), [s1.id, s2.id, s3.id], "the sources are reported archived");
+    sameSet(ids(out.archived), [s1.id, s2.id, s3.id], { what: "the sources are reported archived" });
 
     const links = await h.call<LinksResult>("memory_get_links", { id: m.id });
     sameSet(
@@ -662,10 +636,10 @@ Deno.test("memory_consolidate merges into one, archives the sources and links de
         l.target_id
       ),
       [s1.id, s2.id, s3.id],
-      "derived_from each source",
+      { what: "derived_from each source" },
     );
     const archive = await h.call<ArchiveList>("memory_archive_list");
-    sameSet(ids(archive.memories), [s1.id, s2.id, s3.id], "the sources are in the archive");
+    sameSet(ids(archive.memories), [s1.id, s2.id, s3.id], { what: "the sources are in the archive" });
     for (const a of archive.memories) {
       assert.equal(a.archive_reason, "consolidated");
       assert.equal(a.archived_by, ACTOR);
@@ -870,8 +844,8 @@ Deno.test("export, import into an empty database, export again: the same lines; 
     const archive = await h2.call<ArchiveStats>("memory_archive_stats");
     assert.deepEqual(archive, await h1.call<ArchiveStats>("memory_archive_stats"));
     assert.deepEqual(await h2.call("memory_stats"), {
-      ...(await h1.call<StatsResult>("memory_stats")),
-      db_size_bytes: (await h2.call<StatsResult>("memory_stats")).db_size_bytes,
+      ...(await h1.call<Stats>("memory_stats")),
+      db_size_bytes: (await h2.call<Stats>("memory_stats")).db_size_bytes,
     });
     const alias = await h2.call<{ canonical_name: string }>("memory_entity_get_by_alias", { alias: "pepe" });
     assert.equal(alias.canonical_name, "José Núñez");
@@ -991,34 +965,10 @@ Deno.test("import validates every line first: a bad line is reported by number a
   }
 });
 
-/** A memory line of the export format with defaults. */
-function memoryLine(fields: Record<string, unknown>): string {
-  return JSON.stringify({
-    type: "memory",
-    tier: "short",
-    namespace: "global",
-    content: "imported",
-    tags: [],
-    priority: 5,
-    confidence: 1,
-    source: "import",
-    access_count: 0,
-    created_at: iso(T0 - DAY),
-    updated_at: iso(T0 - DAY),
-    last_accessed_at: null,
-    expires_at: null,
-    metadata: {},
-    agent_id: null,
-    scope: "private",
-    deleted_at: null,
-    deleted_by: null,
-    removal: null,
-    archive_reason: null,
-    ...fields,
-  });
+/** A memory line of the export format, exported a day before T0 with the content "imported". */
+function importedLine(fields: { id: string; title: string } & Record<string, unknown>): string {
+  return memoryLine({ content: "imported", ...fields }, { createdMs: T0 - DAY });
 }
-
-const HEADER_LINE = JSON.stringify({ type: "header", format: "ai-memory-export", version: 1 });
 
 Deno.test("import refuses a memory line whose lifecycle state is inconsistent, naming the line", async () => {
   const h = await harness();
@@ -1032,8 +982,8 @@ Deno.test("import refuses a memory line whose lifecycle state is inconsistent, n
     for (const [what, state] of cases) {
       const text = [
         HEADER_LINE,
-        memoryLine({ id: "00000000-0000-4000-8000-000000000001", title: "Fine" }),
-        memoryLine({ id: "00000000-0000-4000-8000-000000000002", title: "Odd", ...state }),
+        importedLine({ id: "00000000-0000-4000-8000-000000000001", title: "Fine" }),
+        importedLine({ id: "00000000-0000-4000-8000-000000000002", title: "Odd", ...state }),
       ].join("\n");
       let outcome: unknown;
       try {
@@ -1060,7 +1010,7 @@ Deno.test("import stores timestamps as RFC 3339 UTC (normalised or refused), so 
     // Date.parse accepts this HTTP date; stored verbatim it would compare wrongly as text.
     const text = [
       HEADER_LINE,
-      memoryLine({
+      importedLine({
         id: "00000000-0000-4000-8000-0000000000d1",
         title: "Old expiry",
         expires_at: "Wed, 01 Jan 2020 00:00:00 GMT",
@@ -1076,7 +1026,7 @@ Deno.test("import stores timestamps as RFC 3339 UTC (normalised or refused), so 
     if (refused) {
       assert.equal(refused.code, "invalid_input");
       assert.match(refused.message, /line 2\.expires_at/);
-      assert.equal((await h.call<StatsResult>("memory_stats")).total, 0);
+      assert.equal((await h.call<Stats>("memory_stats")).total, 0);
     } else {
       const line = (await h.exportText()).split("\n").find((l) => l.includes("Old expiry"))!;
       assert.equal(JSON.parse(line).expires_at, "2020-01-01T00:00:00.000Z", "normalised on import");
@@ -1111,9 +1061,7 @@ Deno.test("export files are sealed with the database key unless plaintext; a wro
     assert.ok(!asText.includes(MARKER), "no plaintext marker in the sealed file");
     assert.ok(!asText.includes("ai-memory-export"), "not even the header is in clear");
     assert.ok(!asText.includes(m.id), "nor the ids");
-    const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
-      .map((b) => b.toString(16).padStart(2, "0")).join("");
-    assert.equal(sealed.sha256, hash);
+    assert.equal(sealed.sha256, await sha256Hex(bytes));
 
     const plainPath = `${dir}/plain.jsonl`;
     const plain = await h.call<ExportResult>("memory_export", { path: plainPath, plaintext: true });
@@ -1133,7 +1081,7 @@ Deno.test("export files are sealed with the database key unless plaintext; a wro
     const wrong = await harness({ passphrase: "not the key" }, dir);
     try {
       await fails(wrong.call("memory_import", { path: sealedPath }), "invalid_input", /key does not match/);
-      assert.equal((await wrong.call<StatsResult>("memory_stats")).total, 0, "nothing imported");
+      assert.equal((await wrong.call<Stats>("memory_stats")).total, 0, "nothing imported");
     } finally {
       wrong.close();
     }

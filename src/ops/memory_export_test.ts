@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
+import { catalogOp } from "../../test/support/catalog_ops.ts";
 import { loadConfig, openDeps } from "../runtime.ts";
-import { CATALOG } from "./catalog.ts";
 import { invokeOperation } from "./invoke.ts";
-
-const op = (name: string) => CATALOG.find((o) => o.name === name)!;
 
 Deno.test("memory_export with as_agent exports only what that reader may see, and the links among them", async () => {
   await Deno.mkdir("data/tmp", { recursive: true });
@@ -12,7 +10,8 @@ Deno.test("memory_export with as_agent exports only what that reader may see, an
   deps.log = { debug() {}, info() {}, warn() {}, error() {} };
   const ctx = { ...deps, actor: "author" };
   try {
-    const run = (name: string, input: Record<string, unknown>) => invokeOperation(op(name), input, { ctx });
+    const run = (name: string, input: Record<string, unknown>) =>
+      invokeOperation(catalogOp(name), input, { ctx });
     const hidden = await run("memory_store", { title: "Hidden", content: "private to a", namespace: "a" });
     const shared = await run("memory_store", {
       title: "Shared",

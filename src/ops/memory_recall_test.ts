@@ -1,19 +1,13 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
+import { catalogOp } from "../../test/support/catalog_ops.ts";
 import { tempDataDir } from "../../test/support/processes.ts";
 import { fixedClock } from "../core/clock.ts";
 import { loadConfig, openDeps } from "../runtime.ts";
-import { CATALOG } from "./catalog.ts";
 import { invokeOperation } from "./invoke.ts";
 import type { memoryRecall } from "./memory_recall.ts";
 
 type RecallResult = z.output<typeof memoryRecall.output>;
-
-function op(name: string) {
-  const found = CATALOG.find((o) => o.name === name);
-  assert.ok(found, `operation ${name} is in the catalog`);
-  return found;
-}
 
 /** A fresh database; `store` saves memories one second apart, in order, in namespace `ns`. */
 async function harness() {
@@ -24,7 +18,7 @@ async function harness() {
   return {
     async store(...contents: string[]) {
       for (const content of contents) {
-        const out = await invokeOperation(op("memory_store"), {
+        const out = await invokeOperation(catalogOp("memory_store"), {
           title: `turn ${titles.size + 1}`,
           content,
           namespace: "ns",
@@ -34,7 +28,7 @@ async function harness() {
       }
     },
     async recall(context: string): Promise<string[]> {
-      const out = await invokeOperation(op("memory_recall"), { context, namespace: "ns" }, {
+      const out = await invokeOperation(catalogOp("memory_recall"), { context, namespace: "ns" }, {
         ctx,
       }) as RecallResult;
       return out.memories.map((m) => titles.get(m.id)!);

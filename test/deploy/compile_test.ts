@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { compilePermissionFlags, officialUrls, parseSums, TARGETS } from "../../scripts/compile.ts";
 import { pruneReason } from "../../scripts/deploy/tree.ts";
 import { tempDataDir } from "../support/processes.ts";
+import { sha256Hex } from "../support/sha256.ts";
 
 const decoder = new TextDecoder();
 const VERSION = Deno.version.deno; // compile.ts runs on this same binary
@@ -31,11 +32,6 @@ async function compile(
     : [Deno.execPath(), denoArgs];
   const out = await new Deno.Command(cmd, { args: cmdArgs, stdout: "piped", stderr: "piped" }).output();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function binaries(dir: string): Promise<string[]> {
@@ -79,7 +75,7 @@ Deno.test("compile: a listed archive is seeded and used offline; unlisted or mis
     await Deno.writeFile(`${dir}/denort-x86_64-pc-windows-msvc.zip`, fake);
     await Deno.writeTextFile(
       `${work}/vendor/SHA256SUMS`,
-      `${await sha256(fake)}  ${VERSION}/denort-aarch64-unknown-linux-gnu.zip\n` +
+      `${await sha256Hex(fake)}  ${VERSION}/denort-aarch64-unknown-linux-gnu.zip\n` +
         `${"0".repeat(64)}  ${VERSION}/denort-aarch64-apple-darwin.zip\n`,
     );
     const r = await compile(work, ["--no-check"], { offline: true });

@@ -3,32 +3,12 @@
 // runs go in parallel.
 import assert from "node:assert/strict";
 import { CATALOG } from "../../src/ops/catalog.ts";
+import { json, refused, succeeded } from "../support/cli_assertions.ts";
+import { nested } from "../support/deep_json.ts";
 import { type CliResult, runCli, tempDataDir } from "../support/processes.ts";
 import type { ListResult as Listed, Memory, ScoredMemory, Stats, StoreResult } from "../support/results.ts";
 
 type ListResult = Omit<Listed, "memories"> & { memories: (Memory & Partial<ScoredMemory>)[] };
-
-function ok(r: CliResult, what: string): string {
-  assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function json<T>(r: CliResult, what: string): T {
-  return JSON.parse(ok(r, what)) as T;
-}
-
-/** Exit 2 (bad input) and every one of `mentions` on stderr. */
-function refused(r: CliResult, what: string, ...mentions: string[]): void {
-  assert.equal(r.code, 2, `${what} exited ${r.code}; stdout: ${r.stdout.slice(0, 300)} stderr: ${r.stderr}`);
-  for (const m of mentions) assert.ok(r.stderr.includes(m), `${what}: stderr lacks "${m}": ${r.stderr}`);
-  assert.equal(r.stdout.trim(), "", `${what}: nothing on stdout`);
-}
-
-function nested(depth: number): Record<string, unknown> {
-  let v: Record<string, unknown> = { leaf: true };
-  for (let i = 1; i < depth; i++) v = { n: v };
-  return v;
-}
 
 // Top-level commands: "kg query" is listed as the group "kg".
 const COMMANDS = [...new Set(CATALOG.map((op) => op.cli.command.split(" ")[0]!))];
@@ -152,7 +132,7 @@ Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and o
   await t.step(
     "list prints a readable table: a count, an ID/TITLE header row, one row per memory by priority",
     async () => {
-      const text = ok(await cli(["list"]), "list");
+      const text = succeeded(await cli(["list"]), "list");
       const lines = text.split("\n").filter((l) => l.trim() !== "");
       const header = lines.findIndex((l) => /^ID\s+TIER\s+PRI\s+NAMESPACE\s+TITLE$/.test(l));
       assert.ok(header >= 0, `no header row in:\n${text}`);
@@ -182,7 +162,7 @@ Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and o
     assert.equal(r.mode, "keyword");
     const s = json<ListResult>(noBoth, "search");
     assert.equal(s.count, 0, "no memory has both kestrel and backup");
-    const text = ok(one, "search table");
+    const text = succeeded(one, "search table");
     assert.match(text, /^ID\s+TIER\s+PRI\s+SCORE\s+NAMESPACE\s+TITLE$/m);
     assert.match(text, /^count: 1$/m);
     assert.ok(text.includes(fjord.id.slice(0, 8)), text);
@@ -196,7 +176,7 @@ Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and o
         cli(["update", deploy.id, "--content", "Moved to the new vault", "--priority", "9", "--json"]),
         cli(["update", deploy.id.slice(0, 8), "--tier", "short"]),
       ]);
-      refused(down, "update --tier short", "tier", "never downgrade");
+      refused(down, "update --tier short", { mentions: ["tier", "never downgrade"] });
       const u = json<{ memory: Memory }>(update, "update").memory;
       assert.equal(u.id, deploy.id);
       assert.equal(u.content, "Moved to the new vault");
@@ -209,7 +189,7 @@ Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and o
   );
 
   await t.step("get by id prefix prints a card with the full id, the fields and the content", async () => {
-    const text = ok(await cli(["get", deploy.id.slice(0, 8)]), "get");
+    const text = succeeded(await cli(["get", deploy.id.slice(0, 8)]), "get");
     assert.match(text, new RegExp(`^id: ${deploy.id}$`, "m"));
     assert.match(text, /^title: Deploy key$/m);
     assert.match(text, /^tier: long$/m, "the refused downgrade changed nothing");
@@ -221,7 +201,7 @@ Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and o
   await t.step(
     "delete removes the memory from get (exit 1), recall and list; stats counts the tombstone; the title makes a new id",
     async () => {
-      const del = ok(await cli(["delete", fjord.id]), "delete");
+      const del = succeeded(await cli(["delete", fjord.id]), "delete");
       assert.match(del, /^deleted: true$/m);
       assert.match(del, new RegExp(`^id: ${fjord.id}$`, "m"));
       const [get, recall, list, stats] = await Promise.all([
@@ -387,7 +367,7 @@ Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and o
       ];
       const results = await Promise.all(cases.map(([, run]) => run));
       for (const [i, [name, , ...mentions]] of cases.entries()) {
-        await t.step(`${name} -> exit 2`, () => refused(results[i]!, name, ...mentions));
+        await t.step(`${name} -> exit 2`, () => refused(results[i]!, name, { mentions }));
       }
       await t.step("the database is exactly as before", async () => {
         assert.deepEqual(await snapshot(), state);
@@ -397,7 +377,7 @@ Deno.test("CLI end to end: every command, upsert rules, soft delete, purge and o
 
   await t.step("--help exits 0 and lists every command; capabilities reports the keyword tier", async () => {
     const [help, caps] = await Promise.all([runCli(["--help"]), cli(["capabilities", "--json"])]);
-    const text = ok(help, "--help");
+    const text = succeeded(help, "--help");
     assert.match(text, /Usage: ai-memory/);
     for (const c of COMMANDS) assert.match(text, new RegExp(`^\\s+${c}\\b`, "m"), `--help lists ${c}`);
     const cap = json<{ tier: string; storage: { backend: string } }>(caps, "capabilities");

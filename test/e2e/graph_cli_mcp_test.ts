@@ -2,61 +2,33 @@
 // (one subprocess per run, nested commands such as `kg query`) and through MCP over stdio (each
 // tool once, structuredContent checked against the listed output schema by the SDK client).
 import assert from "node:assert/strict";
-import type { z } from "zod";
-import type { memoryAgentList } from "../../src/ops/memory_agent_list.ts";
-import type { memoryAgentRegister } from "../../src/ops/memory_agent_register.ts";
-import type { memoryEntityGetByAlias } from "../../src/ops/memory_entity_get_by_alias.ts";
-import type { memoryEntityRegister } from "../../src/ops/memory_entity_register.ts";
-import type { memoryGet } from "../../src/ops/memory_get.ts";
-import type { memoryGetLinks } from "../../src/ops/memory_get_links.ts";
-import type { memoryGetTaxonomy } from "../../src/ops/memory_get_taxonomy.ts";
-import type { memoryKgInvalidate } from "../../src/ops/memory_kg_invalidate.ts";
-import type { memoryKgQuery } from "../../src/ops/memory_kg_query.ts";
-import type { memoryKgTimeline } from "../../src/ops/memory_kg_timeline.ts";
-import type { memoryLink } from "../../src/ops/memory_link.ts";
-import type { memoryNamespaceClearStandard } from "../../src/ops/memory_namespace_clear_standard.ts";
-import type { memoryNamespaceGetStandard } from "../../src/ops/memory_namespace_get_standard.ts";
-import type { memoryNamespaceSetStandard } from "../../src/ops/memory_namespace_set_standard.ts";
-import type { memorySessionStart } from "../../src/ops/memory_session_start.ts";
-import type { Client } from "../support/mcp_client.ts";
-import { type CliResult, connectMcp, runCli, tempDataDir } from "../support/processes.ts";
-import type { ListResult, Memory, RecallResult, SearchResult, StoreResult } from "../support/results.ts";
-
-type LinkResult = z.output<typeof memoryLink.output>;
-type LinksResult = z.output<typeof memoryGetLinks.output>;
-type KgResult = z.output<typeof memoryKgQuery.output>;
-type TimelineResult = z.output<typeof memoryKgTimeline.output>;
-type InvalidateResult = z.output<typeof memoryKgInvalidate.output>;
-type EntityResult = z.output<typeof memoryEntityRegister.output>;
-type AliasResult = z.output<typeof memoryEntityGetByAlias.output>;
-type TaxonomyResult = z.output<typeof memoryGetTaxonomy.output>;
-type AgentResult = z.output<typeof memoryAgentRegister.output>;
-type AgentsResult = z.output<typeof memoryAgentList.output>;
-type SetStandardResult = z.output<typeof memoryNamespaceSetStandard.output>;
-type GetStandardResult = z.output<typeof memoryNamespaceGetStandard.output>;
-type ClearStandardResult = z.output<typeof memoryNamespaceClearStandard.output>;
-type SessionResult = z.output<typeof memorySessionStart.output>;
-type GetResult = z.output<typeof memoryGet.output>;
-
-function json<T>(r: CliResult, what: string): T {
-  assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-/** Exit `code` (2 = bad input) with every one of `mentions` on stderr and nothing on stdout. */
-function refused(r: CliResult, code: number, what: string, ...mentions: string[]): void {
-  assert.equal(
-    r.code,
-    code,
-    `${what} exited ${r.code}; stdout: ${r.stdout.slice(0, 300)} stderr: ${r.stderr}`,
-  );
-  for (const m of mentions) assert.ok(r.stderr.includes(m), `${what}: stderr lacks "${m}": ${r.stderr}`);
-  assert.equal(r.stdout.trim(), "", `${what}: nothing on stdout`);
-}
-
-function sameSet(actual: string[], expected: string[], what: string): void {
-  assert.deepEqual([...actual].sort(), [...expected].sort(), what);
-}
+import { json, refused } from "../support/cli_assertions.ts";
+import { sameSet } from "../support/id_sets.ts";
+import { CLIENT_ACTOR, mcpCalls } from "../support/mcp_calls.ts";
+import { GRAPH_OPERATIONS } from "../support/operation_names.ts";
+import { connectMcp, runCli, tempDataDir } from "../support/processes.ts";
+import type {
+  AgentResult,
+  AgentsResult,
+  AliasResult,
+  ClearStandardResult,
+  EntityResult,
+  GetResult,
+  GetStandardResult,
+  InvalidateResult,
+  KgResult,
+  LinkResult,
+  LinksResult,
+  ListResult,
+  Memory,
+  RecallResult,
+  SearchResult,
+  SessionResult,
+  SetStandardResult,
+  StoreResult,
+  TaxonomyResult,
+  TimelineResult,
+} from "../support/results.ts";
 
 Deno.test("CLI: graph, entity, taxonomy, agents, standard and session-start commands", async (t) => {
   const dir = await tempDataDir();
@@ -114,11 +86,10 @@ Deno.test("CLI: graph, entity, taxonomy, agents, standard and session-start comm
         counted(["get", oldPlan.id]),
       ]);
       assert.deepEqual(json<RecallResult>(plain, "recall").memories.map((m) => m.id), [newPlan.id]);
-      sameSet(
-        json<RecallResult>(withOld, "recall --include-superseded").memories.map((m) => m.id),
-        [newPlan.id, oldPlan.id],
-        "--include-superseded",
-      );
+      sameSet(json<RecallResult>(withOld, "recall --include-superseded").memories.map((m) => m.id), [
+        newPlan.id,
+        oldPlan.id,
+      ], { what: "--include-superseded" });
       assert.deepEqual(json<GetResult>(got, "get").superseded_by, [newPlan.id]);
 
       const inv = json<InvalidateResult>(
@@ -138,7 +109,7 @@ Deno.test("CLI: graph, entity, taxonomy, agents, standard and session-start comm
       "entity register",
     );
     assert.equal(entity.created, true);
-    sameSet(entity.aliases, ["José Núñez", "Pepe", "El Jefe"], "canonical name and both aliases");
+    sameSet(entity.aliases, ["José Núñez", "Pepe", "El Jefe"], { what: "canonical name and both aliases" });
 
     const [found, tax, agent] = await Promise.all([
       counted(["entity", "get", "JOSÉ NÚÑEZ"]),
@@ -209,81 +180,33 @@ Deno.test("CLI: graph, entity, taxonomy, agents, standard and session-start comm
       counted(["entity", "register", "Someone", "-n", "a//b"]),
       counted(["link", oldPlan.id, missing]),
     ]);
-    refused(depth, 2, "kg query --max-depth 6", "max_depth", "between 1 and 5");
-    refused(self, 2, "self link", "target_id", "must differ from source_id");
-    refused(agentType, 2, "agents register --agent-type robot", "agent_type");
-    refused(entityNs, 2, "entity register -n a//b", "namespace");
-    refused(toMissing, 1, "link to a missing id", "not_found", missing);
+    refused(depth, "kg query --max-depth 6", { mentions: ["max_depth", "between 1 and 5"] });
+    refused(self, "self link", { mentions: ["target_id", "must differ from source_id"] });
+    refused(agentType, "agents register --agent-type robot", { mentions: ["agent_type"] });
+    refused(entityNs, "entity register -n a//b", { mentions: ["namespace"] });
+    refused(toMissing, "link to a missing id", { code: 1, mentions: ["not_found", missing] });
     assert.ok(runs <= 27, `CLI runs kept small (${runs})`);
   });
 });
 
-// The MCP client's name becomes the actor of writes: "ai:" + client name (see connectMcp).
-const CLIENT_ACTOR = "ai:e2e-test";
-
-interface ToolResult {
-  content: { type: string; text?: string }[];
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> {
-  return await client.callTool({ name, arguments: args }) as ToolResult;
-}
-
-/** Call a tool that must succeed; returns its structuredContent. */
-async function ok<T>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  const result = await call(client, name, args);
-  assert.notEqual(result.isError, true, `${name} failed: ${JSON.stringify(result.content)}`);
-  assert.ok(result.structuredContent, `${name} returned structuredContent`);
-  const text = result.content.find((c) => c.type === "text")?.text ?? "";
-  assert.ok(text.length > 0, `${name} returned a non-empty text item`);
-  return result.structuredContent as T;
-}
-
-/** Call a tool that must fail with an isError result naming every one of `mentions`. */
-async function fails(client: Client, name: string, args: Record<string, unknown>, ...mentions: string[]) {
-  const result = await call(client, name, args);
-  assert.equal(result.isError, true, `${name} ${JSON.stringify(args).slice(0, 200)} should be isError`);
-  assert.equal(result.structuredContent, undefined, "an error result carries no structuredContent");
-  const text = result.content.find((c) => c.type === "text")?.text ?? "";
-  for (const m of mentions) assert.ok(text.includes(m), `${name}: error text lacks "${m}": ${text}`);
-}
-
 Deno.test("MCP: every graph, namespace, entity, agent and session tool once, errors as isError", async (t) => {
   const dir = await tempDataDir();
   const client = await connectMcp(`${dir}/graph_mcp.db`);
+  const mcp = mcpCalls(client);
   try {
     // listTools makes the client validate every structuredContent against the tool's outputSchema.
     const { tools } = await client.listTools() as { tools: { name: string }[] };
-    for (
-      const name of [
-        "memory_link",
-        "memory_get_links",
-        "memory_kg_query",
-        "memory_kg_timeline",
-        "memory_kg_invalidate",
-        "memory_entity_register",
-        "memory_entity_get_by_alias",
-        "memory_get_taxonomy",
-        "memory_agent_register",
-        "memory_agent_list",
-        "memory_namespace_set_standard",
-        "memory_namespace_get_standard",
-        "memory_namespace_clear_standard",
-        "memory_session_start",
-      ]
-    ) {
+    for (const name of GRAPH_OPERATIONS) {
       assert.ok(tools.some((tool) => tool.name === name), `${name} is listed`);
     }
     const store = async (title: string, namespace: string, content: string) =>
-      (await ok<StoreResult>(client, "memory_store", { title, namespace, content })).memory;
+      (await mcp.ok<StoreResult>("memory_store", { title, namespace, content })).memory;
     const oldPlan = await store("Old plan", "mcp/a", "the ibis plan, first cut");
     const newPlan = await store("New plan", "mcp/a/b", "the ibis plan, second cut");
     const standard = await store("MCP standard", "mcp", "review every change");
 
     await t.step("agents, links, kg query/timeline, supersedes in recall and get", async () => {
-      const agent = await ok<AgentResult>(client, "memory_agent_register", {
+      const agent = await mcp.ok<AgentResult>("memory_agent_register", {
         agent_id: "mcp-agent",
         agent_type: "ai:claude-opus-4.7",
         capabilities: ["recall", "store"],
@@ -291,42 +214,42 @@ Deno.test("MCP: every graph, namespace, entity, agent and session tool once, err
       });
       assert.equal(agent.created, true);
       assert.deepEqual(agent.agent.capabilities, ["recall", "store"]);
-      const agents = await ok<AgentsResult>(client, "memory_agent_list");
+      const agents = await mcp.ok<AgentsResult>("memory_agent_list");
       assert.deepEqual(agents.agents.map((a) => [a.agent_id, a.namespace]), [["mcp-agent", "mcp/a"]]);
       assert.equal(agents.count, 1);
 
-      const linked = await ok<LinkResult>(client, "memory_link", {
+      const linked = await mcp.ok<LinkResult>("memory_link", {
         source_id: newPlan.id,
         target_id: oldPlan.id,
         relation: "supersedes",
       });
       assert.equal(linked.created, true);
       assert.equal(linked.link.observed_by, CLIENT_ACTOR, "the MCP client observed the link");
-      const links = await ok<LinksResult>(client, "memory_get_links", { id: oldPlan.id });
+      const links = await mcp.ok<LinksResult>("memory_get_links", { id: oldPlan.id });
       assert.deepEqual(links.links, [linked.link]);
-      const kg = await ok<KgResult>(client, "memory_kg_query", { source_id: newPlan.id, max_depth: 2 });
+      const kg = await mcp.ok<KgResult>("memory_kg_query", { source_id: newPlan.id, max_depth: 2 });
       assert.deepEqual(kg.results.map((r) => [r.target_id, r.title, r.target_namespace, r.depth]), [
         [oldPlan.id, "Old plan", "mcp/a", 1],
       ]);
-      const tl = await ok<TimelineResult>(client, "memory_kg_timeline", { source_id: newPlan.id });
+      const tl = await mcp.ok<TimelineResult>("memory_kg_timeline", { source_id: newPlan.id });
       assert.deepEqual(tl.links, [linked.link]);
 
-      const recall = await ok<RecallResult>(client, "memory_recall", {
+      const recall = await mcp.ok<RecallResult>("memory_recall", {
         context: "ibis",
         namespace: "mcp/a/b",
       });
       assert.deepEqual(recall.memories.map((m) => m.id), [newPlan.id], "the superseded plan is left out");
-      const all = await ok<RecallResult>(client, "memory_recall", {
+      const all = await mcp.ok<RecallResult>("memory_recall", {
         context: "ibis",
         namespace: "mcp/a/b",
         include_superseded: true,
       });
       assert.deepEqual(all.memories.map((m) => m.id), [newPlan.id, oldPlan.id], "nearest namespace first");
-      const got = await ok<GetResult>(client, "memory_get", { id: oldPlan.id });
+      const got = await mcp.ok<GetResult>("memory_get", { id: oldPlan.id });
       assert.deepEqual(got.superseded_by, [newPlan.id]);
       assert.deepEqual(got.links, [linked.link]);
 
-      const inv = await ok<InvalidateResult>(client, "memory_kg_invalidate", {
+      const inv = await mcp.ok<InvalidateResult>("memory_kg_invalidate", {
         source_id: newPlan.id,
         target_id: oldPlan.id,
         relation: "supersedes",
@@ -336,7 +259,7 @@ Deno.test("MCP: every graph, namespace, entity, agent and session tool once, err
     });
 
     await t.step("as_agent on search and list; entities; taxonomy", async () => {
-      const search = await ok<SearchResult>(client, "memory_search", {
+      const search = await mcp.ok<SearchResult>("memory_search", {
         query: "ibis",
         as_agent: "mcp-agent",
       });
@@ -345,21 +268,21 @@ Deno.test("MCP: every graph, namespace, entity, agent and session tool once, err
         [oldPlan.id],
         "private memories of its own namespace",
       );
-      const list = await ok<ListResult>(client, "memory_list", { as_agent: "mcp/a/b", format: "json" });
+      const list = await mcp.ok<ListResult>("memory_list", { as_agent: "mcp/a/b", format: "json" });
       assert.deepEqual(list.memories.map((m) => m.id), [newPlan.id], "a raw namespace position");
 
-      const entity = await ok<EntityResult>(client, "memory_entity_register", {
+      const entity = await mcp.ok<EntityResult>("memory_entity_register", {
         canonical_name: "Zoë Ångström",
         namespace: "mcp/people",
         aliases: ["Zoe"],
       });
       assert.equal(entity.created, true);
       assert.equal(entity.entity.agent_id, CLIENT_ACTOR);
-      const found = await ok<AliasResult>(client, "memory_entity_get_by_alias", { alias: "zoe angstrom" });
+      const found = await mcp.ok<AliasResult>("memory_entity_get_by_alias", { alias: "zoe angstrom" });
       assert.equal(found.entity_id, entity.entity_id);
-      sameSet(found.aliases, ["Zoë Ångström", "Zoe"], "aliases");
+      sameSet(found.aliases, ["Zoë Ångström", "Zoe"], { what: "aliases" });
 
-      const tax = await ok<TaxonomyResult>(client, "memory_get_taxonomy", { namespace_prefix: "mcp" });
+      const tax = await mcp.ok<TaxonomyResult>("memory_get_taxonomy", { namespace_prefix: "mcp" });
       assert.deepEqual(tax.namespaces.map((n) => [n.namespace, n.count, n.subtree_count]), [
         ["mcp", 1, 4],
         ["mcp/a", 1, 2],
@@ -371,25 +294,25 @@ Deno.test("MCP: every graph, namespace, entity, agent and session tool once, err
     });
 
     await t.step("standards and session start", async () => {
-      const set = await ok<SetStandardResult>(client, "memory_namespace_set_standard", {
+      const set = await mcp.ok<SetStandardResult>("memory_namespace_set_standard", {
         namespace: "mcp/a",
         id: standard.id,
       });
       assert.deepEqual(set, { namespace: "mcp/a", standard_id: standard.id, parent_namespace: null });
-      const got = await ok<GetStandardResult>(client, "memory_namespace_get_standard", {
+      const got = await mcp.ok<GetStandardResult>("memory_namespace_get_standard", {
         namespace: "mcp/a/b",
         inherit: true,
       });
       assert.equal(got.standard, null);
       assert.deepEqual(got.chain?.map((s) => [s.namespace, s.id]), [["mcp/a", standard.id]]);
-      const session = await ok<SessionResult>(client, "memory_session_start", {
+      const session = await mcp.ok<SessionResult>("memory_session_start", {
         namespace: "mcp/a",
         format: "json",
       });
       assert.deepEqual(session.standards.map((s) => s.id), [standard.id]);
       assert.deepEqual(session.memories.map((m) => m.id), [oldPlan.id]);
       assert.equal(session.count, 1);
-      const cleared = await ok<ClearStandardResult>(client, "memory_namespace_clear_standard", {
+      const cleared = await mcp.ok<ClearStandardResult>("memory_namespace_clear_standard", {
         namespace: "mcp/a",
       });
       assert.deepEqual(cleared, { namespace: "mcp/a", cleared: true, previous_id: standard.id });
@@ -397,29 +320,27 @@ Deno.test("MCP: every graph, namespace, entity, agent and session tool once, err
 
     await t.step("errors are isError results naming the field or the id", async () => {
       const missing = "00000000-dead-4bad-8bad-000000000000";
-      await fails(client, "memory_link", { source_id: oldPlan.id, target_id: missing }, "not_found", missing);
-      await fails(client, "memory_link", { source_id: oldPlan.id, target_id: oldPlan.id }, "target_id");
-      await fails(client, "memory_kg_query", { source_id: oldPlan.id, max_depth: 6 }, "max_depth");
-      await fails(
-        client,
-        "memory_entity_get_by_alias",
-        { alias: "nobody at all" },
-        "not_found",
-        "nobody at all",
-      );
-      await fails(client, "memory_recall", { context: "ibis", as_agent: "bad ns" }, "as_agent");
-      await fails(
-        client,
-        "memory_kg_invalidate",
-        { source_id: oldPlan.id, target_id: newPlan.id, relation: "supersedes" },
-        "not_found",
-      );
-      await fails(
-        client,
-        "memory_namespace_set_standard",
-        { namespace: "a//b", id: standard.id },
-        "namespace",
-      );
+      await mcp.fails("memory_link", { source_id: oldPlan.id, target_id: missing }, {
+        mentions: ["not_found", missing],
+      });
+      await mcp.fails("memory_link", { source_id: oldPlan.id, target_id: oldPlan.id }, {
+        mentions: ["target_id"],
+      });
+      await mcp.fails("memory_kg_query", { source_id: oldPlan.id, max_depth: 6 }, {
+        mentions: ["max_depth"],
+      });
+      await mcp.fails("memory_entity_get_by_alias", { alias: "nobody at all" }, {
+        mentions: ["not_found", "nobody at all"],
+      });
+      await mcp.fails("memory_recall", { context: "ibis", as_agent: "bad ns" }, { mentions: ["as_agent"] });
+      await mcp.fails("memory_kg_invalidate", {
+        source_id: oldPlan.id,
+        target_id: newPlan.id,
+        relation: "supersedes",
+      }, { mentions: ["not_found"] });
+      await mcp.fails("memory_namespace_set_standard", { namespace: "a//b", id: standard.id }, {
+        mentions: ["namespace"],
+      });
     });
   } finally {
     await client.close();

@@ -3,111 +3,39 @@
 // port, driven by fetch. Every case is a step of one test so the server starts once; each step
 // works in its own namespaces and with its own words so steps never see each other's memories.
 import assert from "node:assert/strict";
-import type { z } from "zod";
-import type { memoryAgentList } from "../../src/ops/memory_agent_list.ts";
-import type { memoryAgentRegister } from "../../src/ops/memory_agent_register.ts";
-import type { memoryEntityGetByAlias } from "../../src/ops/memory_entity_get_by_alias.ts";
-import type { memoryEntityRegister } from "../../src/ops/memory_entity_register.ts";
-import type { memoryGet } from "../../src/ops/memory_get.ts";
-import type { memoryGetLinks } from "../../src/ops/memory_get_links.ts";
-import type { memoryGetTaxonomy } from "../../src/ops/memory_get_taxonomy.ts";
-import type { memoryKgInvalidate } from "../../src/ops/memory_kg_invalidate.ts";
-import type { memoryKgQuery } from "../../src/ops/memory_kg_query.ts";
-import type { memoryKgTimeline } from "../../src/ops/memory_kg_timeline.ts";
-import type { memoryLink } from "../../src/ops/memory_link.ts";
-import type { memoryNamespaceClearStandard } from "../../src/ops/memory_namespace_clear_standard.ts";
-import type { memoryNamespaceGetStandard } from "../../src/ops/memory_namespace_get_standard.ts";
-import type { memoryNamespaceSetStandard } from "../../src/ops/memory_namespace_set_standard.ts";
-import type { memorySessionStart } from "../../src/ops/memory_session_start.ts";
+import { assertInvalid } from "../support/http_assertions.ts";
+import { type ErrorBody, type HttpClient, httpClient, qs, type Reply } from "../support/http_client.ts";
+import { sameSet } from "../support/id_sets.ts";
 import { startServer, tempDataDir } from "../support/processes.ts";
-import type { ListResult, Memory, RecallResult, SearchResult, StoreResult } from "../support/results.ts";
+import type {
+  AgentResult,
+  AgentsResult,
+  AliasResult,
+  ClearStandardResult,
+  EntityResult,
+  GetResult,
+  GetStandardResult,
+  InvalidateResult,
+  KgResult,
+  LinkResult,
+  LinksResult,
+  ListResult,
+  Memory,
+  RecallResult,
+  SearchResult,
+  SessionResult,
+  SetStandardResult,
+  TaxonomyResult,
+  TimelineResult,
+} from "../support/results.ts";
+import { DAY_MS, HOUR_MS, iso, sleep } from "../support/time.ts";
 
-type LinkResult = z.output<typeof memoryLink.output>;
 type Link = LinkResult["link"];
-type LinksResult = z.output<typeof memoryGetLinks.output>;
-type KgResult = z.output<typeof memoryKgQuery.output>;
-type TimelineResult = z.output<typeof memoryKgTimeline.output>;
-type InvalidateResult = z.output<typeof memoryKgInvalidate.output>;
-type EntityResult = z.output<typeof memoryEntityRegister.output>;
-type AliasResult = z.output<typeof memoryEntityGetByAlias.output>;
-type TaxonomyResult = z.output<typeof memoryGetTaxonomy.output>;
-type AgentResult = z.output<typeof memoryAgentRegister.output>;
-type AgentsResult = z.output<typeof memoryAgentList.output>;
-type SetStandardResult = z.output<typeof memoryNamespaceSetStandard.output>;
-type GetStandardResult = z.output<typeof memoryNamespaceGetStandard.output>;
-type ClearStandardResult = z.output<typeof memoryNamespaceClearStandard.output>;
-type SessionResult = z.output<typeof memorySessionStart.output>;
-type GetResult = z.output<typeof memoryGet.output>;
 
-interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details: { issues?: { field: string; message: string }[]; [key: string]: unknown };
-  };
-}
-interface Reply<T> {
-  status: number;
-  body: T;
-}
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-let BASE = "";
-
-/** One request; the body is always read and parsed as JSON. */
-async function api<T = ErrorBody>(
-  method: string,
-  path: string,
-  options: { json?: unknown; agent?: string } = {},
-): Promise<Reply<T>> {
-  const headers: Record<string, string> = {};
-  if (options.agent) headers["x-agent-id"] = options.agent;
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers["content-type"] = "application/json";
-  }
-  const res = await fetch(BASE + path, { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`${method} ${path} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
-  }
-  return { status: res.status, body: parsed as T };
-}
-
-/** A successful reply's body; anything but `status` fails with the body shown. */
-async function ok<T>(
-  method: string,
-  path: string,
-  options: { json?: unknown; agent?: string; status?: number } = {},
-): Promise<T> {
-  const r = await api<T>(method, path, options);
-  assert.equal(r.status, options.status ?? 200, `${method} ${path}: ${JSON.stringify(r.body).slice(0, 600)}`);
-  return r.body;
-}
-
-function qs(params: Record<string, string | number | boolean | string[]>): string {
-  const sp = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (Array.isArray(v)) v.forEach((x) => sp.append(k, x));
-    else sp.append(k, String(v));
-  }
-  return "?" + sp.toString();
-}
-
-async function created(fields: Record<string, unknown>, agent?: string): Promise<Memory> {
-  const r = await ok<StoreResult>("POST", "/api/v1/memories", {
-    json: fields,
-    status: 201,
-    ...(agent ? { agent } : {}),
-  });
-  assert.equal(r.action, "created");
-  return r.memory;
-}
+/** Requests to the server under test, set once it listens. */
+let api: HttpClient["api"];
+let ok: HttpClient["ok"];
+let created: HttpClient["created"];
 
 async function link(
   source: string,
@@ -133,21 +61,6 @@ async function recallIds(params: Record<string, string | number | boolean>): Pro
   return r.memories.map((m) => m.id);
 }
 
-/** A 400 invalid_input whose message and issue for `field` mention every one of `mentions`. */
-function assertInvalid(reply: Reply<unknown>, field: string, ...mentions: string[]): void {
-  const shown = JSON.stringify(reply.body).slice(0, 600);
-  assert.equal(reply.status, 400, shown);
-  const { error } = reply.body as ErrorBody;
-  assert.equal(error.code, "invalid_input", shown);
-  assert.ok(error.message.includes(field), `message does not name ${field}: ${error.message}`);
-  const issue = error.details.issues?.find((i) => i.field === field);
-  assert.ok(issue, `no issue for field "${field}": ${shown}`);
-  for (const m of mentions) {
-    assert.ok(error.message.includes(m), `message lacks "${m}": ${error.message}`);
-    assert.ok(issue.message.includes(m), `issue lacks "${m}": ${issue.message}`);
-  }
-}
-
 /** A 404 not_found whose message names `mention`. */
 function assertNotFound(reply: Reply<unknown>, mention: string): void {
   const shown = JSON.stringify(reply.body).slice(0, 600);
@@ -157,19 +70,13 @@ function assertNotFound(reply: Reply<unknown>, mention: string): void {
   assert.ok(error.message.includes(mention), `message does not name "${mention}": ${error.message}`);
 }
 
-function sameSet(actual: string[], expected: string[], what: string): void {
-  assert.deepEqual([...actual].sort(), [...expected].sort(), what);
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tripleOf = (l: { source_id: string; target_id: string; relation: string }) =>
   `${l.source_id}|${l.target_id}|${l.relation}`;
 
 Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and visibility", async (t) => {
   const dir = await tempDataDir();
   const server = await startServer(`${dir}/graph_http.db`);
-  BASE = server.url;
+  ({ api, ok, created } = httpClient(server.url));
   try {
     await t.step(
       "namespaces: 8 levels are accepted; 9 levels and malformed paths are 400 naming namespace",
@@ -183,7 +90,7 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         const nine = await api("POST", "/api/v1/memories", {
           json: { title: "Too deep", content: "nine", namespace: "n1/b/c/d/e/f/g/h/i" },
         });
-        assertInvalid(nine, "namespace", "at most 8 levels");
+        assertInvalid(nine, "namespace", { mentions: ["at most 8 levels"] });
         for (const bad of ["n1//b", "/n1", "n1/", "n1/../b", "n1/ b"]) {
           assertInvalid(
             await api("POST", "/api/v1/memories", { json: { title: "Bad", content: "bad", namespace: bad } }),
@@ -240,21 +147,23 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
           `two levels up scores 1/1.6 of the nearest: ${s2 / s0}`,
         );
 
-        sameSet(
-          await recallIds({ context: "quokka", namespace: "prox" }),
-          [top.id],
-          "a top-level namespace sees itself",
-        );
-        sameSet(
-          await recallIds({ context: "quokka" }),
-          [top.id, mid.id, leaf.id, child.id, sibling.id, lookalike.id],
-          "no namespace: everything",
-        );
-        sameSet(
-          await recallIds({ context: "quokka", namespace: "prox/b/c/d/e" }),
-          [child.id, leaf.id, mid.id, top.id],
-          "a namespace with no memories of its own still sees its ancestors",
-        );
+        sameSet(await recallIds({ context: "quokka", namespace: "prox" }), [top.id], {
+          what: "a top-level namespace sees itself",
+        });
+        sameSet(await recallIds({ context: "quokka" }), [
+          top.id,
+          mid.id,
+          leaf.id,
+          child.id,
+          sibling.id,
+          lookalike.id,
+        ], { what: "no namespace: everything" });
+        sameSet(await recallIds({ context: "quokka", namespace: "prox/b/c/d/e" }), [
+          child.id,
+          leaf.id,
+          mid.id,
+          top.id,
+        ], { what: "a namespace with no memories of its own still sees its ancestors" });
       },
     );
 
@@ -307,7 +216,7 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         assertInvalid(
           await api("POST", "/api/v1/agents", { json: { agent_id: "x1", agent_type: "robot" } }),
           "agent_type",
-          "ai:<name>",
+          { mentions: ["ai:<name>"] },
         );
         assertInvalid(
           await api("POST", "/api/v1/agents", { json: { agent_id: "has space", agent_type: "human" } }),
@@ -318,7 +227,7 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
             json: { agent_id: "x2", agent_type: "human", namespace: "a/b/c/d/e/f/g/h/i" },
           }),
           "namespace",
-          "at most 8 levels",
+          { mentions: ["at most 8 levels"] },
         );
       },
     );
@@ -384,19 +293,19 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         assertInvalid(
           await api("POST", "/api/v1/links", { json: { source_id: a.id, target_id: a.id } }),
           "target_id",
-          "must differ from source_id",
+          { mentions: ["must differ from source_id"] },
         );
         assertInvalid(
           await api("POST", "/api/v1/links", { json: { source_id: a.id, target_id: a.id.slice(0, 10) } }),
           "target_id",
-          "must differ from source_id",
+          { mentions: ["must differ from source_id"] },
         );
         assertInvalid(
           await api("POST", "/api/v1/links", {
             json: { source_id: a.id, target_id: b.id, relation: "likes" },
           }),
           "relation",
-          "related_to, supersedes, contradicts, derived_from",
+          { mentions: ["related_to, supersedes, contradicts, derived_from"] },
         );
         assertInvalid(
           await api("POST", "/api/v1/links", {
@@ -414,7 +323,7 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
             json: { source_id: a.id, target_id: b.id, valid_from: "yesterday" },
           }),
           "valid_from",
-          "RFC 3339",
+          { mentions: ["RFC 3339"] },
         );
         assertInvalid(await api("POST", "/api/v1/links", { json: { target_id: b.id } }), "source_id");
         assertNotFound(await api("GET", `/api/v1/links/${missing}`), missing);
@@ -540,11 +449,12 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         assert.equal(r.count, 4, "two one-hop and two two-hop simple paths in a 3-node clique");
       }
       const fromX = await kg({ source_id: x.id, max_depth: 5 });
-      sameSet(
-        fromX.results.map((r) => r.path),
-        [`${x.id}->${y.id}`, `${x.id}->${z.id}`, `${x.id}->${y.id}->${z.id}`, `${x.id}->${z.id}->${y.id}`],
-        "every simple path from X",
-      );
+      sameSet(fromX.results.map((r) => r.path), [
+        `${x.id}->${y.id}`,
+        `${x.id}->${z.id}`,
+        `${x.id}->${y.id}->${z.id}`,
+        `${x.id}->${z.id}->${y.id}`,
+      ], { what: "every simple path from X" });
     });
 
     await t.step(
@@ -570,12 +480,12 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         assertInvalid(
           await api("POST", "/api/v1/kg/query", { json: { source_id: ids[0], max_depth: 6 } }),
           "max_depth",
-          "between 1 and 5",
+          { mentions: ["between 1 and 5"] },
         );
         assertInvalid(
           await api("POST", "/api/v1/kg/query", { json: { source_id: ids[0], max_depth: 0 } }),
           "max_depth",
-          "between 1 and 5",
+          { mentions: ["between 1 and 5"] },
         );
         assertInvalid(
           await api("POST", "/api/v1/kg/query", { json: { source_id: ids[0], max_depth: 2.5 } }),
@@ -655,7 +565,7 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
             json: { ...body, valid_until: iso(Date.now() - 3 * HOUR_MS) },
           }),
           "valid_until",
-          "before",
+          { mentions: ["before"] },
         );
         assertNotFound(
           await api("POST", "/api/v1/kg/invalidate", { json: { ...body, source_id: "no-such-memory" } }),
@@ -764,34 +674,32 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
           content: "the wombat rollout runbook, third edition",
           namespace: "sup",
         });
-        sameSet(await recallIds({ context: "wombat" }), [old.id, cur.id, next.id], "nothing superseded yet");
+        sameSet(await recallIds({ context: "wombat" }), [old.id, cur.id, next.id], {
+          what: "nothing superseded yet",
+        });
 
         await link(cur.id, old.id, { relation: "supersedes" });
         // A supersedes link that only becomes valid tomorrow replaces nothing today.
         await link(next.id, cur.id, { relation: "supersedes", valid_from: iso(Date.now() + DAY_MS) });
-        sameSet(await recallIds({ context: "wombat" }), [cur.id, next.id], "v1 is left out");
-        sameSet(
-          await recallIds({ context: "wombat", namespace: "sup" }),
-          [cur.id, next.id],
-          "also in its namespace",
-        );
-        sameSet(
-          await recallIds({ context: "wombat", include_superseded: true }),
-          [old.id, cur.id, next.id],
-          "include_superseded brings it back",
-        );
+        sameSet(await recallIds({ context: "wombat" }), [cur.id, next.id], { what: "v1 is left out" });
+        sameSet(await recallIds({ context: "wombat", namespace: "sup" }), [cur.id, next.id], {
+          what: "also in its namespace",
+        });
+        sameSet(await recallIds({ context: "wombat", include_superseded: true }), [old.id, cur.id, next.id], {
+          what: "include_superseded brings it back",
+        });
         const posted = await ok<RecallResult>("POST", "/api/v1/recall", {
           json: { context: "wombat", include_superseded: true },
         });
-        sameSet(
-          posted.memories.map((m) => m.id),
-          [old.id, cur.id, next.id],
-          "POST recall with include_superseded",
-        );
+        sameSet(posted.memories.map((m) => m.id), [old.id, cur.id, next.id], {
+          what: "POST recall with include_superseded",
+        });
         const postedDefault = await ok<RecallResult>("POST", "/api/v1/recall", {
           json: { context: "wombat" },
         });
-        sameSet(postedDefault.memories.map((m) => m.id), [cur.id, next.id], "POST recall leaves it out");
+        sameSet(postedDefault.memories.map((m) => m.id), [cur.id, next.id], {
+          what: "POST recall leaves it out",
+        });
 
         const gotOld = await ok<GetResult>("GET", `/api/v1/memories/${old.id}`);
         assert.deepEqual(gotOld.superseded_by, [cur.id], "get names the successor");
@@ -804,11 +712,9 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         });
         assert.equal(inv.previous_valid_until, null);
         await sleep(5);
-        sameSet(
-          await recallIds({ context: "wombat" }),
-          [old.id, cur.id, next.id],
-          "v1 is back after invalidation",
-        );
+        sameSet(await recallIds({ context: "wombat" }), [old.id, cur.id, next.id], {
+          what: "v1 is back after invalidation",
+        });
         assert.deepEqual((await ok<GetResult>("GET", `/api/v1/memories/${old.id}`)).superseded_by, []);
       },
     );
@@ -936,7 +842,7 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         assertInvalid(
           await api("POST", "/api/v1/namespaces/a/b/c/d/e/f/g/h/i/standard", { json: { id: sub.id } }),
           "namespace",
-          "at most 8 levels",
+          { mentions: ["at most 8 levels"] },
         );
         assertInvalid(await api("GET", "/api/v1/namespaces/stdA/standard?inherit=maybe"), "inherit");
         assert.deepEqual(
@@ -1036,7 +942,9 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
           ["tax/a/x", 1, 1],
         ], "as tax/a: its private memories and the team memory of tax/a/x");
         assert.equal(asA.total_count, 3);
-        assertInvalid(await api("GET", "/api/v1/taxonomy" + qs({ depth: 9 })), "depth", "between 0 and 8");
+        assertInvalid(await api("GET", "/api/v1/taxonomy" + qs({ depth: 9 })), "depth", {
+          mentions: ["between 0 and 8"],
+        });
         assertInvalid(await api("GET", "/api/v1/taxonomy" + qs({ limit: 0 })), "limit");
         assertInvalid(
           await api("GET", "/api/v1/taxonomy" + qs({ namespace_prefix: "tax/" })),
@@ -1158,18 +1066,18 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
           "GET",
           "/api/v1/recall" + qs({ context: "kiwiword", limit: 50, as_agent: asAgent }),
         );
-        sameSet(recall.memories.map((m) => m.id), [...expected], `recall as ${asAgent}`);
+        sameSet(recall.memories.map((m) => m.id), [...expected], { what: `recall as ${asAgent}` });
         const posted = await ok<RecallResult>("POST", "/api/v1/recall", {
           json: { context: "kiwiword", limit: 50, as_agent: asAgent },
         });
-        sameSet(posted.memories.map((m) => m.id), [...expected], `POST recall as ${asAgent}`);
+        sameSet(posted.memories.map((m) => m.id), [...expected], { what: `POST recall as ${asAgent}` });
         const search = await ok<SearchResult>(
           "GET",
           "/api/v1/search" + qs({ query: "kiwiword", limit: 200, as_agent: asAgent }),
         );
-        sameSet(search.memories.map((m) => m.id), [...expected], `search as ${asAgent}`);
+        sameSet(search.memories.map((m) => m.id), [...expected], { what: `search as ${asAgent}` });
         const list = await ok<ListResult>("GET", "/api/v1/memories" + qs({ limit: 200, as_agent: asAgent }));
-        sameSet(mine(list.memories.map((m) => m.id)), [...expected], `list as ${asAgent}`);
+        sameSet(mine(list.memories.map((m) => m.id)), [...expected], { what: `list as ${asAgent}` });
         for (const id of all) {
           const got = await api<GetResult>("GET", `/api/v1/memories/${id}` + qs({ as_agent: asAgent }));
           if (expected.includes(id)) assert.equal(got.status, 200, `get ${id} as ${asAgent}`);
@@ -1180,7 +1088,7 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
         "GET",
         "/api/v1/recall" + qs({ context: "kiwiword", limit: 50 }),
       );
-      sameSet(unfiltered.memories.map((m) => m.id), all, "without as_agent nothing is filtered");
+      sameSet(unfiltered.memories.map((m) => m.id), all, { what: "without as_agent nothing is filtered" });
 
       const l13 = await link(m1.id, m3.id);
       await link(m1.id, m2.id);

@@ -1,8 +1,14 @@
 // End-to-end tests of the HTTP surface: one real `ai-memory serve` subprocess on an ephemeral
 // loopback port, driven by fetch. Every case is a step of one test so the server starts once.
 import assert from "node:assert/strict";
+import { nested } from "../support/deep_json.ts";
+import { assertInvalid } from "../support/http_assertions.ts";
+import { type ErrorBody, type HttpClient, httpClient, qs, type Reply } from "../support/http_client.ts";
+import { ids, sameSet } from "../support/id_sets.ts";
+import { CORE_OPERATIONS } from "../support/operation_names.ts";
 import { startServer, tempDataDir } from "../support/processes.ts";
 import type {
+  Capabilities,
   ListResult,
   Memory,
   RecallResult,
@@ -10,21 +16,12 @@ import type {
   Stats,
   StoreResult,
 } from "../support/results.ts";
-
-interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details: { issues?: { field: string; message: string }[]; [key: string]: unknown };
-  };
-}
-interface Reply<T> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
+import { sleep } from "../support/time.ts";
 
 let BASE = "";
+/** Requests to the server under test (see useServer). */
+let api: HttpClient["api"];
+let created: HttpClient["created"];
 /** Successful (2xx) responses per operation, to check the metrics against. */
 const successes = new Map<string, number>();
 
@@ -47,41 +44,6 @@ function opOf(method: string, path: string): string | undefined {
   } as Record<string, string>)[p];
 }
 
-/** One request; the body is always read and parsed as JSON. */
-async function api<T = ErrorBody>(
-  method: string,
-  path: string,
-  options: { json?: unknown; raw?: string; headers?: Record<string, string> } = {},
-): Promise<Reply<T>> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
-  if (options.raw !== undefined) body = options.raw;
-  else if (options.json !== undefined) body = JSON.stringify(options.json);
-  if (body !== undefined) headers["content-type"] ??= "application/json";
-  const res = await fetch(BASE + path, { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`${method} ${path} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
-  }
-  if (res.ok) {
-    const op = opOf(method, path);
-    if (op) successes.set(op, (successes.get(op) ?? 0) + 1);
-  }
-  return { status: res.status, body: parsed as T, headers: res.headers };
-}
-
-function qs(params: Record<string, string | number | string[]>): string {
-  const sp = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (Array.isArray(v)) v.forEach((x) => sp.append(k, x));
-    else sp.append(k, String(v));
-  }
-  return "?" + sp.toString();
-}
-
 async function store(
   fields: Record<string, unknown>,
   agent?: string,
@@ -92,11 +54,16 @@ async function store(
   });
 }
 
-async function created(fields: Record<string, unknown>, agent?: string): Promise<Memory> {
-  const r = await store(fields, agent);
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  assert.equal(r.body.action, "created");
-  return r.body.memory;
+/** Point the helpers at the server under test; its 2xx replies count in `successes`. */
+function useServer(url: string): void {
+  BASE = url;
+  ({ api, created } = httpClient(url, {
+    onReply: (method, path, reply) => {
+      if (reply.status < 200 || reply.status > 299) return;
+      const op = opOf(method, path);
+      if (op) successes.set(op, (successes.get(op) ?? 0) + 1);
+    },
+  }));
 }
 
 async function snapshot(): Promise<{ list: ListResult; stats: Stats }> {
@@ -105,35 +72,6 @@ async function snapshot(): Promise<{ list: ListResult; stats: Stats }> {
   const stats = await api<Stats>("GET", "/api/v1/stats");
   assert.equal(stats.status, 200);
   return { list: list.body, stats: stats.body };
-}
-
-/** A 400 invalid_input whose message and issue for `field` mention every one of `mentions`. */
-function assertInvalid(reply: Reply<unknown>, field: string, ...mentions: string[]): void {
-  const shown = JSON.stringify(reply.body).slice(0, 600);
-  assert.equal(reply.status, 400, shown);
-  const { error } = reply.body as ErrorBody;
-  assert.equal(error.code, "invalid_input", shown);
-  assert.ok(error.message.includes(field), `message does not name ${field}: ${error.message}`);
-  const issue = error.details.issues?.find((i) => i.field === field);
-  assert.ok(issue, `no issue for field "${field}": ${shown}`);
-  for (const m of mentions) {
-    assert.ok(error.message.includes(m), `message lacks "${m}": ${error.message}`);
-    assert.ok(issue.message.includes(m), `issue lacks "${m}": ${issue.message}`);
-  }
-}
-
-function ids(memories: { id: string }[]): string[] {
-  return memories.map((m) => m.id);
-}
-
-function sameSet(actual: string[], expected: string[], what: string): void {
-  assert.deepEqual([...actual].sort(), [...expected].sort(), what);
-}
-
-function nested(depth: number): Record<string, unknown> {
-  let v: Record<string, unknown> = { leaf: true };
-  for (let i = 1; i < depth; i++) v = { n: v };
-  return v;
 }
 
 /** Tokens the reference estimates for a memory: (title + content characters) / 4, rounded up. */
@@ -164,27 +102,17 @@ async function metrics(path = "/metrics"): Promise<{ text: string; type: string 
   return { text, type: res.headers.get("content-type") };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 Deno.test("HTTP API end to end against a real server process", async (t) => {
   const dir = await tempDataDir();
   const server = await startServer(`${dir}/http.db`);
-  BASE = server.url;
+  useServer(server.url);
   try {
     await t.step("health and capabilities describe a keyword-tier SQLite server", async () => {
       const health = await api<Record<string, unknown>>("GET", "/api/v1/health");
       assert.equal(health.status, 200);
       assert.equal(health.body.status, "ok");
       assert.equal(health.body.backend, "sqlite");
-      const caps = await api<{
-        schema_version: number;
-        version: string;
-        tier: string;
-        recall_modes: string[];
-        models: Record<string, unknown>;
-        features: Record<string, boolean>;
-        storage: { backend: string; schema_version: number };
-      }>("GET", "/api/v1/capabilities");
+      const caps = await api<Capabilities>("GET", "/api/v1/capabilities");
       assert.equal(caps.status, 200);
       assert.equal(caps.body.schema_version, 2);
       assert.equal(caps.body.tier, "keyword");
@@ -295,7 +223,7 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
           namespace: "upsert",
           source: "user",
           metadata: { first: 1 },
-        }, "alice");
+        }, { agent: "alice" });
         await sleep(5);
         const second = await store({
           title: "Upsert target",
@@ -419,7 +347,9 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
         "/api/v1/recall" + qs({ context: "kestrel backup", namespace: "sem" }),
       );
       assert.equal(get.status, 200);
-      sameSet(ids(get.body.memories), [a.id, b.id], "recall: a memory matching one word is returned");
+      sameSet(ids(get.body.memories), [a.id, b.id], {
+        what: "recall: a memory matching one word is returned",
+      });
       assert.equal(get.body.count, 2);
       assert.equal(get.body.mode, "keyword");
       for (const m of get.body.memories) assert.ok(m.score > 0, "scores are positive");
@@ -444,7 +374,7 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
         "GET",
         "/api/v1/search" + qs({ query: "fjord storage", namespace: "sem" }),
       );
-      sameSet(ids(both.body.memories), [a.id, b.id], "search: both memories have both words");
+      sameSet(ids(both.body.memories), [a.id, b.id], { what: "search: both memories have both words" });
       const one = await api<SearchResult>(
         "GET",
         "/api/v1/search" + qs({ query: "FJORD nightly", namespace: "sem" }),
@@ -528,10 +458,12 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
         };
         const all = await recall({});
         assert.equal(all.length, 4, "without a namespace every namespace is searched");
-        sameSet(await recall({ namespace: "filt" }), [f1.id, f2.id, f3.id], "namespace filter");
+        sameSet(await recall({ namespace: "filt" }), [f1.id, f2.id, f3.id], { what: "namespace filter" });
         assert.deepEqual(await recall({ namespace: "filt", tags: "green" }), [f3.id]);
-        sameSet(await recall({ namespace: "filt", since: f2.created_at }), [f2.id, f3.id], "recall since");
-        sameSet(await recall({ namespace: "filt", until: f1.created_at }), [f1.id], "recall until");
+        sameSet(await recall({ namespace: "filt", since: f2.created_at }), [f2.id, f3.id], {
+          what: "recall since",
+        });
+        sameSet(await recall({ namespace: "filt", until: f1.created_at }), [f1.id], { what: "recall until" });
         assert.equal((await recall({ namespace: "filt", limit: 1 })).length, 1);
 
         const search = async (p: Record<string, string | number>) => {
@@ -540,7 +472,7 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
           return ids(r.body.memories);
         };
         assert.equal((await search({})).length, 3, "zebra+red in filt and filt2");
-        sameSet(await search({ namespace: "filt" }), [f1.id, f2.id], "namespace filter");
+        sameSet(await search({ namespace: "filt" }), [f1.id, f2.id], { what: "namespace filter" });
         assert.deepEqual(await search({ namespace: "filt", tags: "blue" }), [f1.id]);
         assert.deepEqual(await search({ namespace: "filt", since: f2.created_at }), [f2.id]);
         assert.equal((await search({ limit: 2 })).length, 2);
@@ -592,7 +524,7 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
           priority: 4,
           tier: "mid",
           namespace: "edit",
-        }, "alice");
+        }, { agent: "alice" });
         const r = await api<{ memory: Memory }>("PUT", `/api/v1/memories/${m.id}`, {
           json: {
             content: "changed text",
@@ -624,7 +556,7 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
 
         const down = await api("PUT", `/api/v1/memories/${m.id}`, { json: { tier: "short" } });
         assert.equal(down.status, 400);
-        assertInvalid(down, "tier", "never downgrade");
+        assertInvalid(down, "tier", { mentions: ["never downgrade"] });
         const after = await api<{ memory: Memory }>("GET", `/api/v1/memories/${m.id}`);
         assert.deepEqual(after.body.memory, upgraded.body.memory, "a refused update changes nothing");
 
@@ -1006,7 +938,7 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
         ];
         for (const [name, run, field, ...mentions] of cases) {
           await t.step(`${name} -> 400 on ${field || "the body"}`, async () => {
-            assertInvalid(await run(), field, ...mentions);
+            assertInvalid(await run(), field, { mentions });
           });
         }
 
@@ -1224,18 +1156,7 @@ Deno.test("HTTP API end to end against a real server process", async (t) => {
           );
         }
 
-        const ops = [
-          "memory_store",
-          "memory_recall",
-          "memory_search",
-          "memory_list",
-          "memory_get",
-          "memory_update",
-          "memory_delete",
-          "memory_purge",
-          "memory_stats",
-          "memory_capabilities",
-        ];
+        const ops = CORE_OPERATIONS;
         assert.ok(!second.text.includes('code="internal"'), "no internal errors were recorded");
         for (const op of ops) {
           const total = calls(m1, op);
@@ -1280,7 +1201,7 @@ Deno.test("HTTP: a server started with an invalid --agent-id never stores a memo
     assert.match(String(err), /agent/i, String(err));
     return;
   }
-  BASE = server.url;
+  useServer(server.url);
   try {
     const r = await store({ title: "Authorless", content: "stored with the server's default agent id" });
     assert.ok(r.status === 201 || r.status === 400, `store answered ${r.status}: ${JSON.stringify(r.body)}`);

@@ -5,22 +5,21 @@ import assert from "node:assert/strict";
 import type { Readable } from "node:stream";
 import { CATALOG } from "../../src/ops/catalog.ts";
 import { VERSION } from "../../src/version.ts";
+import { CLIENT_ACTOR, type McpCalls, mcpCalls, textOf } from "../support/mcp_calls.ts";
 import type { Client } from "../support/mcp_client.ts";
+import { CORE_OPERATIONS, GRAPH_OPERATIONS, LIFECYCLE_OPERATIONS } from "../support/operation_names.ts";
 import { connectMcp, tempDataDir } from "../support/processes.ts";
-import type { ListResult, Memory, ScoredMemory, Stats, StoreResult } from "../support/results.ts";
+import type {
+  Capabilities,
+  ListResult,
+  Memory,
+  ScoredMemory,
+  Stats,
+  StoreResult,
+} from "../support/results.ts";
+import { assertNear, DAY_MS, HOUR_MS } from "../support/time.ts";
 
 type RankedResult = { memories: ScoredMemory[]; count: number };
-
-interface TextItem {
-  type: string;
-  text?: string;
-}
-
-interface ToolResult {
-  content: TextItem[];
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
-}
 
 interface ListedTool {
   name: string;
@@ -31,47 +30,15 @@ interface ListedTool {
   annotations?: Record<string, unknown>;
 }
 
-// The MCP client's name becomes the actor of writes: "ai:" + client name (see connectMcp).
-const CLIENT_ACTOR = "ai:e2e-test";
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
-function textOf(result: ToolResult): string {
-  const item = result.content.find((c) => c.type === "text");
-  assert.ok(item && typeof item.text === "string", "the result carries a text content item");
-  return item.text!;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> {
-  return await client.callTool({ name, arguments: args }) as ToolResult;
-}
-
-/** Call a tool that must succeed; returns its structuredContent. */
-async function ok<T>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  const result = await call(client, name, args);
-  assert.notEqual(result.isError, true, `${name} failed: ${JSON.stringify(result.content)}`);
-  assert.ok(result.structuredContent, `${name} returned structuredContent`);
-  assert.ok(textOf(result).length > 0, `${name} returned a non-empty text item`);
-  return result.structuredContent as T;
-}
-
-/** Call a tool that must fail with an isError result (not a thrown JSON-RPC error); returns its text. */
-async function fails(client: Client, name: string, args: Record<string, unknown>): Promise<string> {
-  const result = await call(client, name, args);
-  assert.equal(result.isError, true, `${name} ${JSON.stringify(args).slice(0, 200)} should be isError`);
-  assert.equal(result.structuredContent, undefined, "an error result carries no structuredContent");
-  return textOf(result);
-}
-
-function store(client: Client, args: Record<string, unknown>): Promise<StoreResult> {
-  return ok<StoreResult>(client, "memory_store", args);
+function store(mcp: McpCalls, args: Record<string, unknown>): Promise<StoreResult> {
+  return mcp.ok<StoreResult>("memory_store", args);
 }
 
 /** Everything observable about the database: all live memories and the stats. */
-async function snapshot(client: Client): Promise<{ list: ListResult; stats: Stats }> {
+async function snapshot(mcp: McpCalls): Promise<{ list: ListResult; stats: Stats }> {
   return {
-    list: await ok<ListResult>(client, "memory_list", { limit: 200, format: "json" }),
-    stats: await ok<Stats>(client, "memory_stats"),
+    list: await mcp.ok<ListResult>("memory_list", { limit: 200, format: "json" }),
+    stats: await mcp.ok<Stats>("memory_stats"),
   };
 }
 
@@ -86,15 +53,6 @@ function collect(stream: Readable | null | undefined): () => string {
 
 function stderrOf(client: Client): Readable | null | undefined {
   return (client.transport as unknown as { stderr?: Readable | null } | undefined)?.stderr;
-}
-
-function near(actualIso: string | null, expectedMs: number, toleranceMs: number, what: string): void {
-  assert.ok(actualIso !== null, `${what} is set`);
-  const diff = Math.abs(Date.parse(actualIso) - expectedMs);
-  assert.ok(
-    diff <= toleranceMs,
-    `${what} ${actualIso} is within ${toleranceMs} ms of ${new Date(expectedMs)}`,
-  );
 }
 
 // memory_recall is not read-only: it records an access on every memory it returns.
@@ -125,48 +83,13 @@ const DESTRUCTIVE_TOOLS = [
   "memory_update",
   "memory_namespace_clear_standard",
 ];
-const EXPECTED_TOOLS = [
-  "memory_store",
-  "memory_recall",
-  "memory_search",
-  "memory_list",
-  "memory_get",
-  "memory_update",
-  "memory_delete",
-  "memory_purge",
-  "memory_stats",
-  "memory_capabilities",
-  "memory_session_start",
-  "memory_link",
-  "memory_get_links",
-  "memory_kg_query",
-  "memory_kg_timeline",
-  "memory_kg_invalidate",
-  "memory_entity_register",
-  "memory_entity_get_by_alias",
-  "memory_get_taxonomy",
-  "memory_agent_register",
-  "memory_agent_list",
-  "memory_namespace_set_standard",
-  "memory_namespace_get_standard",
-  "memory_namespace_clear_standard",
-  "memory_promote",
-  "memory_forget",
-  "memory_gc",
-  "memory_consolidate",
-  "memory_archive_list",
-  "memory_archive_restore",
-  "memory_archive_purge",
-  "memory_archive_stats",
-  "memory_export",
-  "memory_import",
-  "memory_backup",
-];
+const EXPECTED_TOOLS = [...CORE_OPERATIONS, ...GRAPH_OPERATIONS, ...LIFECYCLE_OPERATIONS];
 
 Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and persistence", async (t) => {
   const dir = await tempDataDir();
   const db = `${dir}/mcp.db`;
   let client = await connectMcp(db);
+  let mcp = mcpCalls(client);
   let stderr = collect(stderrOf(client));
   let open = true;
   try {
@@ -232,7 +155,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
       "MCP: every tool succeeds with structuredContent matching its output schema and a text item",
       async () => {
         const before = Date.now();
-        const stored = await store(client, {
+        const stored = await store(mcp, {
           title: "Walk: build command",
           content: "The project builds with deno task check before every release",
           namespace: "walk",
@@ -260,37 +183,39 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(m.access_count, 0);
         assert.equal(m.metadata.origin, "e2e");
         assert.equal(m.metadata.agent_id, CLIENT_ACTOR);
-        near(m.created_at, before, 60_000, "created_at");
+        assertNear(m.created_at, before, { toleranceMs: 60_000, what: "created_at" });
         assert.equal(m.updated_at, m.created_at);
-        near(m.expires_at, Date.parse(m.created_at) + 7 * DAY_MS, 1_000, "mid expires_at (7 days)");
+        assertNear(m.expires_at, Date.parse(m.created_at) + 7 * DAY_MS, {
+          toleranceMs: 1_000,
+          what: "mid expires_at (7 days)",
+        });
 
-        const got = await ok<{ memory: Memory }>(client, "memory_get", { id: stored.id });
+        const got = await mcp.ok<{ memory: Memory }>("memory_get", { id: stored.id });
         assert.deepEqual(got.memory, m);
 
-        const recalled = await ok<RankedResult & { mode: string; tokens_used: number }>(
-          client,
-          "memory_recall",
-          { context: "how do we build a release?", namespace: "walk" },
-        );
+        const recalled = await mcp.ok<RankedResult & { mode: string; tokens_used: number }>("memory_recall", {
+          context: "how do we build a release?",
+          namespace: "walk",
+        });
         assert.equal(recalled.count, 1);
         assert.equal(recalled.memories[0]!.id, stored.id);
         assert.ok(recalled.memories[0]!.score > 0, "recall score is positive");
         assert.equal(recalled.mode, "keyword");
         assert.ok(recalled.tokens_used > 0, "tokens_used counts the returned memory");
 
-        const searched = await ok<RankedResult>(client, "memory_search", {
+        const searched = await mcp.ok<RankedResult>("memory_search", {
           query: "deno release",
           namespace: "walk",
         });
         assert.deepEqual(searched.memories.map((x) => x.id), [stored.id]);
         assert.equal(searched.count, 1);
 
-        const listed = await ok<ListResult>(client, "memory_list", { namespace: "walk", tags: ["build"] });
+        const listed = await mcp.ok<ListResult>("memory_list", { namespace: "walk", tags: ["build"] });
         assert.deepEqual(listed.memories.map((x) => x.id), [stored.id]);
-        const wrongTag = await ok<ListResult>(client, "memory_list", { namespace: "walk", tags: "nope" });
+        const wrongTag = await mcp.ok<ListResult>("memory_list", { namespace: "walk", tags: "nope" });
         assert.equal(wrongTag.count, 0);
 
-        const updated = await ok<{ memory: Memory }>(client, "memory_update", {
+        const updated = await mcp.ok<{ memory: Memory }>("memory_update", {
           id: stored.id,
           content: "The project builds with deno task test",
           tier: "long",
@@ -304,10 +229,10 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(updated.memory.agent_id, CLIENT_ACTOR);
         assert.equal(updated.memory.created_at, m.created_at);
         assert.ok(updated.memory.updated_at >= m.updated_at, "updated_at moves forward");
-        const regot = await ok<{ memory: Memory }>(client, "memory_get", { id: stored.id });
+        const regot = await mcp.ok<{ memory: Memory }>("memory_get", { id: stored.id });
         assert.deepEqual(regot.memory, updated.memory, "the update is persisted");
 
-        const stats = await ok<Stats>(client, "memory_stats");
+        const stats = await mcp.ok<Stats>("memory_stats");
         assert.equal(stats.backend, "sqlite");
         assert.equal(stats.total, 1);
         assert.deepEqual(stats.by_namespace, { walk: 1 });
@@ -316,15 +241,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(stats.deleted, 0);
         assert.ok(stats.db_size_bytes > 0, "db_size_bytes is positive");
 
-        const caps = await ok<{
-          schema_version: number;
-          version: string;
-          tier: string;
-          recall_modes: string[];
-          models: Record<string, unknown>;
-          features: Record<string, boolean>;
-          storage: { backend: string; schema_version: number };
-        }>(client, "memory_capabilities");
+        const caps = await mcp.ok<Capabilities>("memory_capabilities");
         assert.equal(caps.schema_version, 2);
         assert.equal(caps.version, VERSION);
         assert.equal(caps.tier, "keyword");
@@ -335,29 +252,34 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(caps.features.encryption_at_rest, false);
         assert.deepEqual(caps.storage, { backend: "sqlite", schema_version: stats.schema_version });
 
-        const deleted = await ok<{ deleted: boolean; id: string; title: string; namespace: string }>(
-          client,
+        const deleted = await mcp.ok<{ deleted: boolean; id: string; title: string; namespace: string }>(
           "memory_delete",
           { id: stored.id },
         );
         assert.deepEqual(deleted, { deleted: true, id: stored.id, title: m.title, namespace: "walk" });
 
         const purgeStarted = Date.now();
-        const purged = await ok<{ purged: number; before: string }>(client, "memory_purge", {
+        const purged = await mcp.ok<{ purged: number; before: string }>("memory_purge", {
           older_than_days: 0,
         });
         assert.equal(purged.purged, 1);
-        near(purged.before, purgeStarted, 60_000, "purge cutoff with older_than_days 0");
-        const defaultPurge = await ok<{ purged: number; before: string }>(client, "memory_purge", {});
+        assertNear(purged.before, purgeStarted, {
+          toleranceMs: 60_000,
+          what: "purge cutoff with older_than_days 0",
+        });
+        const defaultPurge = await mcp.ok<{ purged: number; before: string }>("memory_purge", {});
         assert.equal(defaultPurge.purged, 0);
-        near(defaultPurge.before, Date.now() - 30 * DAY_MS, 60_000, "default retention cutoff (30 days)");
+        assertNear(defaultPurge.before, Date.now() - 30 * DAY_MS, {
+          toleranceMs: 60_000,
+          what: "default retention cutoff (30 days)",
+        });
       },
     );
 
     await t.step(
       "MCP: storing the same title and namespace updates one memory: content replaced, priority and confidence keep the max, the tier never downgrades",
       async () => {
-        const first = await store(client, {
+        const first = await store(mcp, {
           title: "Upsert probe",
           content: "first version of the probe",
           namespace: "ups",
@@ -371,7 +293,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(first.duplicate, false);
         assert.equal(first.memory.expires_at, null);
 
-        const second = await store(client, {
+        const second = await store(mcp, {
           title: "Upsert probe",
           content: "second version of the probe",
           namespace: "ups",
@@ -394,7 +316,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(second.memory.confidence, 0.9, "confidence keeps the higher value");
         assert.equal(second.memory.created_at, first.memory.created_at, "created_at is kept");
 
-        const third = await store(client, {
+        const third = await store(mcp, {
           title: "Upsert probe",
           content: "third version of the probe",
           namespace: "ups",
@@ -406,12 +328,12 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(third.memory.confidence, 1, "a higher confidence wins");
         assert.equal(third.memory.tier, "long", "a mid store does not downgrade long either");
 
-        const got = await ok<{ memory: Memory }>(client, "memory_get", { id: first.id });
+        const got = await mcp.ok<{ memory: Memory }>("memory_get", { id: first.id });
         assert.deepEqual(got.memory, third.memory, "memory_get sees the merged memory");
-        const inNs = await ok<ListResult>(client, "memory_list", { namespace: "ups" });
+        const inNs = await mcp.ok<ListResult>("memory_list", { namespace: "ups" });
         assert.equal(inNs.count, 1, "one memory, not three");
 
-        const elsewhere = await store(client, {
+        const elsewhere = await store(mcp, {
           title: "Upsert probe",
           content: "same title in another namespace",
           namespace: "ups/other",
@@ -419,7 +341,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(elsewhere.action, "created");
         assert.equal(elsewhere.duplicate, false);
         assert.notEqual(elsewhere.id, first.id, "a different namespace is a different memory");
-        const original = await ok<{ memory: Memory }>(client, "memory_get", { id: first.id });
+        const original = await mcp.ok<{ memory: Memory }>("memory_get", { id: first.id });
         assert.equal(
           original.memory.content,
           "third version of the probe",
@@ -427,20 +349,18 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         );
 
         // short -> mid is an upgrade, and the expiry is extended to the mid TTL.
-        const short = await store(client, {
+        const short = await store(mcp, {
           title: "Tier climb",
           content: "scratch",
           namespace: "ups",
           tier: "short",
         });
         assert.equal(short.memory.tier, "short");
-        near(
-          short.memory.expires_at,
-          Date.parse(short.memory.created_at) + 6 * HOUR_MS,
-          1_000,
-          "short expiry",
-        );
-        const mid = await store(client, {
+        assertNear(short.memory.expires_at, Date.parse(short.memory.created_at) + 6 * HOUR_MS, {
+          toleranceMs: 1_000,
+          what: "short expiry",
+        });
+        const mid = await store(mcp, {
           title: "Tier climb",
           content: "working",
           namespace: "ups",
@@ -448,8 +368,11 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         });
         assert.equal(mid.id, short.id);
         assert.equal(mid.memory.tier, "mid");
-        near(mid.memory.expires_at, Date.parse(mid.memory.updated_at) + 7 * DAY_MS, 1_000, "mid expiry");
-        const backToShort = await store(client, {
+        assertNear(mid.memory.expires_at, Date.parse(mid.memory.updated_at) + 7 * DAY_MS, {
+          toleranceMs: 1_000,
+          what: "mid expiry",
+        });
+        const backToShort = await store(mcp, {
           title: "Tier climb",
           content: "still working",
           namespace: "ups",
@@ -458,10 +381,10 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(backToShort.memory.tier, "mid", "mid is not downgraded to short");
         assert.equal(backToShort.memory.expires_at, mid.memory.expires_at, "the expiry is not shortened");
 
-        const refused = await fails(client, "memory_update", { id: first.id, tier: "short" });
+        const refused = await mcp.fails("memory_update", { id: first.id, tier: "short" });
         assert.match(refused, /tier/);
         assert.match(refused, /downgrade/);
-        const after = await ok<{ memory: Memory }>(client, "memory_get", { id: first.id });
+        const after = await mcp.ok<{ memory: Memory }>("memory_get", { id: first.id });
         assert.equal(after.memory.tier, "long", "memory_update cannot downgrade either");
       },
     );
@@ -469,76 +392,76 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
     await t.step(
       "MCP: a deleted memory leaves get, recall, search and list, is counted as a tombstone, and purge removes it",
       async () => {
-        const doomed = await store(client, {
+        const doomed = await store(mcp, {
           title: "Doomed memory",
           content: "ephemeral zebra crossing",
           namespace: "del",
         });
-        const keeper = await store(client, {
+        const keeper = await store(mcp, {
           title: "Keeper memory",
           content: "permanent zebra stripes",
           namespace: "del",
         });
-        const before = await ok<Stats>(client, "memory_stats");
+        const before = await mcp.ok<Stats>("memory_stats");
         assert.equal(before.by_namespace.del, 2);
-        const recalledBefore = await ok<RankedResult>(client, "memory_recall", {
+        const recalledBefore = await mcp.ok<RankedResult>("memory_recall", {
           context: "ephemeral zebra",
           namespace: "del",
         });
         assert.deepEqual(recalledBefore.memories.map((x) => x.id).sort(), [doomed.id, keeper.id].sort());
 
-        const deleted = await ok<{ deleted: boolean; id: string }>(client, "memory_delete", {
+        const deleted = await mcp.ok<{ deleted: boolean; id: string }>("memory_delete", {
           id: doomed.id,
         });
         assert.equal(deleted.deleted, true);
         assert.equal(deleted.id, doomed.id);
 
-        const gone = await fails(client, "memory_get", { id: doomed.id });
+        const gone = await mcp.fails("memory_get", { id: doomed.id });
         assert.match(gone, /not_found/);
         assert.ok(gone.includes(doomed.id), `the not-found message names the id: ${gone}`);
-        const gonePrefix = await fails(client, "memory_get", { id: doomed.id.slice(0, 8) });
+        const gonePrefix = await mcp.fails("memory_get", { id: doomed.id.slice(0, 8) });
         assert.match(gonePrefix, /not_found/, "a deleted memory is not found by prefix either");
 
-        const recalled = await ok<RankedResult>(client, "memory_recall", {
+        const recalled = await mcp.ok<RankedResult>("memory_recall", {
           context: "ephemeral zebra",
           namespace: "del",
         });
         assert.deepEqual(recalled.memories.map((x) => x.id), [keeper.id]);
-        const searched = await ok<RankedResult>(client, "memory_search", { query: "ephemeral zebra" });
+        const searched = await mcp.ok<RankedResult>("memory_search", { query: "ephemeral zebra" });
         assert.equal(searched.count, 0);
-        const listed = await ok<ListResult>(client, "memory_list", { namespace: "del" });
+        const listed = await mcp.ok<ListResult>("memory_list", { namespace: "del" });
         assert.deepEqual(listed.memories.map((x) => x.id), [keeper.id]);
-        const all = await ok<ListResult>(client, "memory_list", { limit: 200 });
+        const all = await mcp.ok<ListResult>("memory_list", { limit: 200 });
         assert.ok(!all.memories.some((x) => x.id === doomed.id), "unfiltered list omits it too");
 
-        const after = await ok<Stats>(client, "memory_stats");
+        const after = await mcp.ok<Stats>("memory_stats");
         assert.equal(after.deleted, before.deleted + 1, "stats.deleted counts the tombstone");
         assert.equal(after.total, before.total - 1);
         assert.equal(after.by_namespace.del, 1);
 
-        const again = await fails(client, "memory_delete", { id: doomed.id });
+        const again = await mcp.fails("memory_delete", { id: doomed.id });
         assert.match(again, /not_found/);
-        const updateGone = await fails(client, "memory_update", { id: doomed.id, content: "revived?" });
+        const updateGone = await mcp.fails("memory_update", { id: doomed.id, content: "revived?" });
         assert.match(updateGone, /not_found/);
 
         // The title is free again while the tombstone waits.
-        const reborn = await store(client, {
+        const reborn = await store(mcp, {
           title: "Doomed memory",
           content: "a new memory with the old title",
           namespace: "del",
         });
         assert.equal(reborn.action, "created");
         assert.notEqual(reborn.id, doomed.id);
-        await ok(client, "memory_delete", { id: reborn.id });
+        await mcp.ok("memory_delete", { id: reborn.id });
 
-        const purged = await ok<{ purged: number }>(client, "memory_purge", { older_than_days: 0 });
+        const purged = await mcp.ok<{ purged: number }>("memory_purge", { older_than_days: 0 });
         assert.equal(purged.purged, before.deleted + 2, "every tombstone is purged");
-        const final = await ok<Stats>(client, "memory_stats");
+        const final = await mcp.ok<Stats>("memory_stats");
         assert.equal(final.deleted, 0);
         assert.equal(final.total, after.total, "purge never touches live memories");
-        const keeperStill = await ok<{ memory: Memory }>(client, "memory_get", { id: keeper.id });
+        const keeperStill = await mcp.ok<{ memory: Memory }>("memory_get", { id: keeper.id });
         assert.equal(keeperStill.memory.content, "permanent zebra stripes");
-        const purgedAgain = await ok<{ purged: number }>(client, "memory_purge", { older_than_days: 0 });
+        const purgedAgain = await mcp.ok<{ purged: number }>("memory_purge", { older_than_days: 0 });
         assert.equal(purgedAgain.purged, 0);
       },
     );
@@ -547,7 +470,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
       "MCP: values exactly at each limit are accepted (512-char title, 65536-byte content, 50 tags, 8 namespace levels, priority 1 and 10, confidence 0 and 1)",
       async () => {
         const title = "T".repeat(512);
-        const big = await store(client, {
+        const big = await store(mcp, {
           title,
           content: "é".repeat(32_768), // 2 bytes each: exactly 65536 bytes
           namespace: "a/b/c/d/e/f/g/h",
@@ -561,7 +484,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(big.memory.tags.length, 50);
         assert.equal(big.memory.priority, 10);
         assert.equal(big.memory.confidence, 0);
-        const low = await store(client, {
+        const low = await store(mcp, {
           title: "Limits low",
           content: "x".repeat(65_536),
           namespace: "limits",
@@ -573,29 +496,29 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(low.memory.priority, 1);
         assert.equal(low.memory.confidence, 1);
         assert.deepEqual(low.memory.tags, ["t".repeat(128)]);
-        const recalled = await ok<RankedResult>(client, "memory_recall", {
+        const recalled = await mcp.ok<RankedResult>("memory_recall", {
           context: "anything",
           limit: 50,
         });
         assert.ok(recalled.count <= 50);
-        const listed = await ok<ListResult>(client, "memory_list", { limit: 200 });
+        const listed = await mcp.ok<ListResult>("memory_list", { limit: 200 });
         assert.ok(listed.count >= 2);
-        for (const id of [big.id, low.id]) await ok(client, "memory_delete", { id });
-        await ok(client, "memory_purge", { older_than_days: 0 });
+        for (const id of [big.id, low.id]) await mcp.ok("memory_delete", { id });
+        await mcp.ok("memory_purge", { older_than_days: 0 });
       },
     );
 
     await t.step(
       "MCP: invalid inputs are isError results naming the field and the limit, and leave the database unchanged",
       async () => {
-        const target = await store(client, {
+        const target = await store(mcp, {
           title: "Validation target",
           content: "must survive every invalid call",
           namespace: "valid",
           tier: "long",
         });
-        const other = await store(client, { title: "Validation other", content: "x", namespace: "valid" });
-        const before = await snapshot(client);
+        const other = await store(mcp, { title: "Validation other", content: "x", namespace: "valid" });
+        const before = await snapshot(mcp);
 
         const cases: { name: string; tool: string; args: Record<string, unknown>; expect: RegExp[] }[] = [
           {
@@ -867,20 +790,20 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
           },
         ];
         for (const c of cases) {
-          const text = await fails(client, c.tool, c.args);
+          const text = await mcp.fails(c.tool, c.args);
           assert.match(text, /^invalid_input: /, `${c.name}: error code in ${text}`);
           for (const pattern of c.expect) assert.match(text, pattern, `${c.name}: ${text}`);
           assert.ok(text.length < 2_000, `${c.name}: the message does not echo the input`);
         }
 
         // Renaming onto another live memory's title is a conflict, not a silent merge.
-        const clash = await fails(client, "memory_update", { id: other.id, title: "Validation target" });
+        const clash = await mcp.fails("memory_update", { id: other.id, title: "Validation target" });
         assert.match(clash, /^conflict: /);
         assert.ok(clash.includes("valid"), `the conflict names the namespace: ${clash}`);
 
-        const after = await snapshot(client);
+        const after = await snapshot(mcp);
         assert.deepEqual(after, before, "no invalid call changed the database");
-        const survivor = await ok<{ memory: Memory }>(client, "memory_get", { id: target.id });
+        const survivor = await mcp.ok<{ memory: Memory }>("memory_get", { id: target.id });
         assert.deepEqual(survivor.memory, target.memory);
       },
     );
@@ -888,7 +811,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
     await t.step(
       "MCP: FTS syntax in recall and search queries is plain text and never an error",
       async () => {
-        const probe = await store(client, {
+        const probe = await store(mcp, {
           title: "FTS syntax probe",
           content: "unbalanced foo col x near a b and or not 東京タワー",
           namespace: "fts",
@@ -912,9 +835,9 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         ];
         for (const { q, recall, search } of queries) {
           const label = JSON.stringify(q.slice(0, 40));
-          const recalled = await ok<RankedResult>(client, "memory_recall", { context: q, namespace: "fts" });
+          const recalled = await mcp.ok<RankedResult>("memory_recall", { context: q, namespace: "fts" });
           assert.equal(recalled.memories.some((x) => x.id === probe.id), recall, `recall ${label}`);
-          const searched = await ok<RankedResult>(client, "memory_search", { query: q, namespace: "fts" });
+          const searched = await mcp.ok<RankedResult>("memory_search", { query: q, namespace: "fts" });
           assert.equal(searched.memories.some((x) => x.id === probe.id), search, `search ${label}`);
         }
       },
@@ -923,23 +846,23 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
     await t.step(
       "MCP: recall ranks a memory matching two query words above memories matching one (OR), while search requires every word (AND)",
       async () => {
-        const both = await store(client, {
+        const both = await store(mcp, {
           title: "Field notes one",
           content: "kestrel and falcon seen over the ridge",
           namespace: "rank",
         });
-        const kestrel = await store(client, {
+        const kestrel = await store(mcp, {
           title: "Field notes two",
           content: "kestrel seen over the ridge today",
           namespace: "rank",
         });
-        const falcon = await store(client, {
+        const falcon = await store(mcp, {
           title: "Field notes three",
           content: "falcon seen over the ridge today",
           namespace: "rank",
         });
-        await store(client, { title: "Unrelated", content: "nothing about birds", namespace: "rank" });
-        const recalled = await ok<RankedResult>(client, "memory_recall", {
+        await store(mcp, { title: "Unrelated", content: "nothing about birds", namespace: "rank" });
+        const recalled = await mcp.ok<RankedResult>("memory_recall", {
           context: "kestrel falcon",
           namespace: "rank",
         });
@@ -953,14 +876,14 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.ok(scores[0]! > scores[1]! && scores[0]! > scores[2]!, `scores ${scores}`);
         assert.ok(scores[1]! >= scores[2]!, "results are sorted best first");
 
-        const limited = await ok<RankedResult>(client, "memory_recall", {
+        const limited = await mcp.ok<RankedResult>("memory_recall", {
           context: "kestrel falcon",
           namespace: "rank",
           limit: 1,
         });
         assert.deepEqual(limited.memories.map((x) => x.id), [both.id]);
 
-        const searched = await ok<RankedResult>(client, "memory_search", {
+        const searched = await mcp.ok<RankedResult>("memory_search", {
           query: "kestrel falcon",
           namespace: "rank",
         });
@@ -969,7 +892,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
           [both.id],
           "AND semantics: only the two-word match",
         );
-        const elsewhere = await ok<RankedResult>(client, "memory_recall", {
+        const elsewhere = await mcp.ok<RankedResult>("memory_recall", {
           context: "kestrel falcon",
           namespace: "ups",
         });
@@ -980,7 +903,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
     await t.step(
       "MCP: recall records each return in the memory's access_count and last_accessed_at, as the memory schema documents",
       async () => {
-        const m = await store(client, {
+        const m = await store(mcp, {
           title: "Access probe",
           content: "ocelot habitat notes",
           namespace: "access",
@@ -989,20 +912,18 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         assert.equal(m.memory.last_accessed_at, null);
         const started = Date.now();
         for (let i = 0; i < 2; i++) {
-          const recalled = await ok<RankedResult>(client, "memory_recall", {
+          const recalled = await mcp.ok<RankedResult>("memory_recall", {
             context: "ocelot",
             namespace: "access",
           });
           assert.deepEqual(recalled.memories.map((x) => x.id), [m.id]);
         }
-        const got = await ok<{ memory: Memory }>(client, "memory_get", { id: m.id });
+        const got = await mcp.ok<{ memory: Memory }>("memory_get", { id: m.id });
         assert.equal(got.memory.access_count, 2, "access_count: 'How often recall returned it'");
-        near(
-          got.memory.last_accessed_at,
-          started,
-          60_000,
-          "last_accessed_at: 'Last recall that returned it'",
-        );
+        assertNear(got.memory.last_accessed_at, started, {
+          toleranceMs: 60_000,
+          what: "last_accessed_at: 'Last recall that returned it'",
+        });
         assert.equal(got.memory.content, "ocelot habitat notes");
       },
     );
@@ -1014,10 +935,10 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         // 17 random UUIDs over 16 possible first characters: at least two share a prefix.
         for (let i = 0; i < 17; i++) {
           made.push(
-            await store(client, { title: `Prefix ${i}`, content: `prefix probe ${i}`, namespace: "prefix" }),
+            await store(mcp, { title: `Prefix ${i}`, content: `prefix probe ${i}`, namespace: "prefix" }),
           );
         }
-        const ids = (await ok<ListResult>(client, "memory_list", { limit: 200 })).memories.map((x) => x.id);
+        const ids = (await mcp.ok<ListResult>("memory_list", { limit: 200 })).memories.map((x) => x.id);
         const target = made[0]!;
         const short = target.id.slice(0, 8);
         assert.equal(
@@ -1025,7 +946,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
           1,
           "precondition: the prefix is unique",
         );
-        const got = await ok<{ memory: Memory }>(client, "memory_get", { id: short });
+        const got = await mcp.ok<{ memory: Memory }>("memory_get", { id: short });
         assert.equal(got.memory.id, target.id);
         assert.deepEqual(got.memory, target.memory);
 
@@ -1039,19 +960,19 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
           if (n > shared.length) shared = a.slice(0, n);
         }
         assert.ok(shared.length >= 1, "two live ids share a prefix");
-        const statsBefore = await ok<Stats>(client, "memory_stats");
-        const ambiguous = await fails(client, "memory_get", { id: shared });
+        const statsBefore = await mcp.ok<Stats>("memory_stats");
+        const ambiguous = await mcp.fails("memory_get", { id: shared });
         assert.match(ambiguous, /^conflict: /);
         assert.ok(ambiguous.includes(shared), `the conflict names the prefix: ${ambiguous}`);
-        const ambiguousDelete = await fails(client, "memory_delete", { id: shared });
+        const ambiguousDelete = await mcp.fails("memory_delete", { id: shared });
         assert.match(ambiguousDelete, /^conflict: /);
-        const ambiguousUpdate = await fails(client, "memory_update", { id: shared, priority: 9 });
+        const ambiguousUpdate = await mcp.fails("memory_update", { id: shared, priority: 9 });
         assert.match(ambiguousUpdate, /^conflict: /);
-        assert.deepEqual(await ok<Stats>(client, "memory_stats"), statsBefore, "nothing was deleted");
+        assert.deepEqual(await mcp.ok<Stats>("memory_stats"), statsBefore, "nothing was deleted");
 
         // LIKE wildcards in a prefix are literal characters, not patterns.
         for (const id of ["%", "_", "________"]) {
-          const text = await fails(client, "memory_get", { id });
+          const text = await mcp.fails("memory_get", { id });
           assert.match(text, /^not_found: /, `prefix ${id}: ${text}`);
         }
       },
@@ -1060,7 +981,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
     await t.step(
       'MCP: format "json" renders the text as exactly the structuredContent; the default text is a compact rendering',
       async () => {
-        const m = await store(client, {
+        const m = await store(mcp, {
           title: "Format probe",
           content: "rendering check for walrus",
           namespace: "fmt",
@@ -1080,13 +1001,13 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
           ["memory_capabilities", {}],
         ];
         for (const [name, args] of calls) {
-          const json = await call(client, name, { ...args, format: "json" });
+          const json = await mcp.call(name, { ...args, format: "json" });
           assert.notEqual(json.isError, true, `${name}: ${JSON.stringify(json.content)}`);
           assert.deepEqual(JSON.parse(textOf(json)), json.structuredContent, `${name} json text`);
         }
         for (const name of ["memory_recall", "memory_search", "memory_list"]) {
           const args = calls.find(([n]) => n === name)![1];
-          const compact = await call(client, name, args);
+          const compact = await mcp.call(name, args);
           const text = textOf(compact);
           assert.ok(text.includes(m.id), `${name} default text names the id`);
           assert.ok(text.includes("Format probe"), `${name} default text names the title`);
@@ -1095,11 +1016,11 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
         {
           // memory_list has no side effects and no scores, so its renderings can be compared exactly.
           const listArgs = { namespace: "fmt" };
-          const plain = textOf(await call(client, "memory_list", listArgs));
-          const toon = textOf(await call(client, "memory_list", { ...listArgs, format: "toon_compact" }));
+          const plain = textOf(await mcp.call("memory_list", listArgs));
+          const toon = textOf(await mcp.call("memory_list", { ...listArgs, format: "toon_compact" }));
           assert.equal(toon, plain, "toon_compact is the default rendering");
         }
-        const bad = await fails(client, "memory_list", { format: "yaml" });
+        const bad = await mcp.fails("memory_list", { format: "yaml" });
         assert.match(bad, /format: must be one of json, toon, toon_compact/);
       },
     );
@@ -1142,10 +1063,10 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
     );
 
     await t.step("MCP: an unknown tool name is an isError result naming the tool", async () => {
-      const text = await fails(client, "memory_teleport", { id: "x" });
+      const text = await mcp.fails("memory_teleport", { id: "x" });
       assert.match(text, /memory_teleport/);
       // The server is still healthy afterwards.
-      await ok(client, "memory_stats");
+      await mcp.ok("memory_stats");
     });
 
     await t.step("MCP: no call logged an internal error on the server's stderr", () => {
@@ -1156,7 +1077,7 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
     await t.step(
       "MCP: a memory stored over one server process is there, unchanged, after a restart on the same database",
       async () => {
-        const stored = await store(client, {
+        const stored = await store(mcp, {
           title: "Survives restart",
           content: "written before the restart",
           namespace: "persist/deep",
@@ -1166,24 +1087,25 @@ Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and
           confidence: 0.75,
           metadata: { ticket: 42, nested: { ok: true } },
         });
-        const before = await snapshot(client);
+        const before = await snapshot(mcp);
         open = false;
         await client.close();
 
         client = await connectMcp(db);
+        mcp = mcpCalls(client);
         open = true;
         stderr = collect(stderrOf(client));
         await client.listTools();
-        const got = await ok<{ memory: Memory }>(client, "memory_get", { id: stored.id });
+        const got = await mcp.ok<{ memory: Memory }>("memory_get", { id: stored.id });
         assert.deepEqual(got.memory, stored.memory);
         assert.equal(got.memory.metadata.ticket, 42);
         assert.deepEqual(got.memory.metadata.nested, { ok: true });
-        const after = await snapshot(client);
+        const after = await snapshot(mcp);
         assert.deepEqual(after.list, before.list, "every memory survived unchanged");
         assert.deepEqual(after.stats, before.stats);
-        const recalled = await ok<RankedResult>(client, "memory_recall", { context: "restart" });
+        const recalled = await mcp.ok<RankedResult>("memory_recall", { context: "restart" });
         assert.equal(recalled.memories[0]?.id, stored.id, "the full-text index survived too");
-        const again = await store(client, {
+        const again = await store(mcp, {
           title: "Survives restart",
           content: "written after the restart",
           namespace: "persist/deep",

@@ -13,47 +13,32 @@
 // The bulk runs in-process through invokeOperation (the path every surface uses); a smaller world
 // runs through a real HTTP server to show the surfaces apply the same filter.
 import assert from "node:assert/strict";
-import type { z } from "zod";
+import { mulberry32 } from "../../bench/_prng.ts";
 import { MemoryError } from "../../src/core/errors.ts";
 import { CATALOG } from "../../src/ops/catalog.ts";
 import { invokeOperation } from "../../src/ops/invoke.ts";
-import type { memoryEntityGetByAlias } from "../../src/ops/memory_entity_get_by_alias.ts";
-import type { memoryEntityRegister } from "../../src/ops/memory_entity_register.ts";
-import type { memoryGet } from "../../src/ops/memory_get.ts";
-import type { memoryGetLinks } from "../../src/ops/memory_get_links.ts";
-import type { memoryGetTaxonomy } from "../../src/ops/memory_get_taxonomy.ts";
-import type { memoryKgQuery } from "../../src/ops/memory_kg_query.ts";
-import type { memoryKgTimeline } from "../../src/ops/memory_kg_timeline.ts";
-import type { memoryLink } from "../../src/ops/memory_link.ts";
-import type { memorySessionStart } from "../../src/ops/memory_session_start.ts";
 import type { Deps } from "../../src/ops/operation.ts";
 import { loadConfig, openDeps } from "../../src/runtime.ts";
 import { startServer, tempDataDir } from "../support/processes.ts";
-import type { ListResult, RecallResult, SearchResult, StoreResult } from "../support/results.ts";
-
-type LinkResult = z.output<typeof memoryLink.output>;
-type LinksResult = z.output<typeof memoryGetLinks.output>;
-type KgResult = z.output<typeof memoryKgQuery.output>;
-type TimelineResult = z.output<typeof memoryKgTimeline.output>;
-type EntityResult = z.output<typeof memoryEntityRegister.output>;
-type AliasResult = z.output<typeof memoryEntityGetByAlias.output>;
-type TaxonomyResult = z.output<typeof memoryGetTaxonomy.output>;
-type SessionResult = z.output<typeof memorySessionStart.output>;
-type GetResult = z.output<typeof memoryGet.output>;
+import type {
+  AliasResult,
+  EntityResult,
+  GetResult,
+  KgResult,
+  LinkResult,
+  LinksResult,
+  ListResult,
+  RecallResult,
+  SearchResult,
+  SessionResult,
+  StoreResult,
+  TaxonomyResult,
+  TimelineResult,
+} from "../support/results.ts";
+import { DAY_MS, HOUR_MS, iso } from "../support/time.ts";
 
 // ---------------------------------------------------------------------------------------------
-// A tiny seeded PRNG (mulberry32) so every failure is reproducible from its seed.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded PRNG (mulberry32, shared with the benchmarks) so every failure is reproducible from its seed.
 
 class Rng {
   readonly #next: () => number;
@@ -272,9 +257,6 @@ const SEGMENTS = ["a", "b", "ab", "a-b", "B", "x.y"];
 const NAMES = ["Ada Lovelace", "Ádá Lovelace", "Bob Smith", "Çelik Ünal", "Zoë Ångström"];
 const ALIASES = ["Countess", "bob", "the  Boss", "Çelik", "ZOE"];
 const WORD = "zephyr";
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 interface Size {
   namespaces: number;
