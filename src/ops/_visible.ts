@@ -22,3 +22,14 @@ export async function visibleIds(ctx: OpContext, ids: string[], reader: Reader):
   });
   return new Set(visible.map((m) => m.id));
 }
+
+/** The links whose both ends `reader` may see (all of them without a reader). */
+export async function visibleLinks<L extends { source_id: string; target_id: string }>(
+  ctx: OpContext,
+  links: L[],
+  reader: Reader | undefined,
+): Promise<L[]> {
+  if (!reader) return links;
+  const visible = await visibleIds(ctx, links.flatMap((l) => [l.source_id, l.target_id]), reader);
+  return links.filter((l) => visible.has(l.source_id) && visible.has(l.target_id));
+}

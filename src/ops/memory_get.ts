@@ -4,7 +4,7 @@ import { idSchema } from "../core/fields.ts";
 import { memorySchema } from "./_shared.ts";
 import { linkSchema } from "./_graph_shared.ts";
 import { asAgentSchema, resolveReader } from "./_reader.ts";
-import { getVisible, visibleIds } from "./_visible.ts";
+import { getVisible, visibleIds, visibleLinks } from "./_visible.ts";
 import { defineOperation, READ_ONLY } from "./operation.ts";
 
 export const memoryGet = defineOperation({
@@ -24,11 +24,10 @@ export const memoryGet = defineOperation({
   async run(ctx, input) {
     const reader = await resolveReader(ctx, input.as_agent);
     const memory = await getVisible(ctx, input.id, reader);
-    let links = await ctx.store.graph.linksOf(memory.id);
+    const links = await visibleLinks(ctx, await ctx.store.graph.linksOf(memory.id), reader);
     let supersededBy = await ctx.store.graph.supersededBy(memory.id, ctx.clock.now().toISOString());
     if (reader) {
-      const visible = await visibleIds(ctx, links.flatMap((l) => [l.source_id, l.target_id]), reader);
-      links = links.filter((l) => visible.has(l.source_id) && visible.has(l.target_id));
+      const visible = await visibleIds(ctx, supersededBy, reader);
       supersededBy = supersededBy.filter((id) => visible.has(id));
     }
     return { memory, links, superseded_by: supersededBy };

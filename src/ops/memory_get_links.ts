@@ -3,7 +3,7 @@ import { z } from "zod";
 import { idSchema } from "../core/fields.ts";
 import { linkSchema } from "./_graph_shared.ts";
 import { asAgentSchema, resolveReader } from "./_reader.ts";
-import { getVisible, visibleIds } from "./_visible.ts";
+import { getVisible, visibleLinks } from "./_visible.ts";
 import { defineOperation, READ_ONLY } from "./operation.ts";
 
 export const memoryGetLinks = defineOperation({
@@ -22,11 +22,7 @@ export const memoryGetLinks = defineOperation({
   async run(ctx, input) {
     const reader = await resolveReader(ctx, input.as_agent);
     const memory = await getVisible(ctx, input.id, reader);
-    let links = await ctx.store.graph.linksOf(memory.id);
-    if (reader) {
-      const visible = await visibleIds(ctx, links.flatMap((l) => [l.source_id, l.target_id]), reader);
-      links = links.filter((l) => visible.has(l.source_id) && visible.has(l.target_id));
-    }
+    const links = await visibleLinks(ctx, await ctx.store.graph.linksOf(memory.id), reader);
     return { id: memory.id, links, count: links.length };
   },
 });
