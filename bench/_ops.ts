@@ -1,0 +1,127 @@
+// The measured operations of `ai-memory bench`: one row per budgeted operation, each a seeded
+// stream of inputs and a check of the result, the same through every surface.
+import { mixSeed, mulberry32, type Rng } from "./_prng.ts";
+import { NAMESPACES, type Workload } from "./_workload.ts";
+
+/** Share of queries cut from stored memories (guaranteed hits); the rest are Zipf-drawn words. */
+export const STORED_QUERY_SHARE = 0.5;
+
+/** One measured row: an operation with its inputs. */
+export interface OpSpec {
+  /** The row's label, e.g. `memory_kg_query depth 3`. */
+  row: string;
+  /** The catalog operation it calls. */
+  op: string;
+  /**
+   * Input number `i` (built outside the clock). Inputs repeat every `pool` calls, so a round that
+   * restarts at 0 sends exactly the same inputs again; memory_store always sends a new memory.
+   */
+  input(i: number): Record<string, unknown>;
+  /** Checks the result and returns how many items it returned, when that means something. */
+  check(out: Record<string, unknown>): number | undefined;
+}
+
+/** A dedicated, reproducible random stream for one row at one size. */
+export function stream(seed: number, size: number, tag: string): Rng {
+  let h = 0;
+  for (const c of tag) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  return mulberry32(mixSeed(seed, size, h));
+}
+
+function count(out: Record<string, unknown>): number | undefined {
+  return typeof out.count === "number" ? out.count : undefined;
+}
+
+/** Every row name, in display order. */
+export const ROWS: readonly string[] = [
+  "memory_session_start",
+  "memory_recall",
+  "memory_store",
+  "memory_search",
+  "memory_kg_query depth 1",
+  "memory_kg_query depth 3",
+  "memory_kg_query depth 5",
+  "memory_kg_timeline",
+  "memory_get_taxonomy",
+];
+
+/**
+ * The rows for one database: `ids` are the seeded memories (graph sources), `workload` hands out
+ * new memories for memory_store and the `pool` distinct queries for recall and search.
+ */
+export function opSpecs(
+  workload: Workload,
+  ids: readonly string[],
+  options: { seed: number; size: number; surface: string; pool: number },
+): OpSpec[] {
+  const rng = (tag: string) => stream(options.seed, options.size, `${options.surface}:${tag}`);
+  const pool = Math.max(1, options.pool);
+  const draw = <T>(tag: string, make: (r: Rng) => T): T[] => {
+    const r = rng(tag);
+    return Array.from({ length: pool }, () => make(r));
+  };
+  const namespaces = draw("session", (r) => NAMESPACES[Math.floor(r() * NAMESPACES.length)]!);
+  const recalls = draw("recall", (r) => workload.query(r, STORED_QUERY_SHARE));
+  const searches = draw("search", (r) => workload.query(r, STORED_QUERY_SHARE));
+  const sources = draw("graph", (r) => ids[Math.floor(r() * ids.length)]!);
+  const at = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
+  const kg = (depth: number): OpSpec => ({
+    row: `memory_kg_query depth ${depth}`,
+    op: "memory_kg_query",
+    input: (i) => ({ source_id: at(sources, i), max_depth: depth }),
+    check: count,
+  });
+  return [
+    {
+      // Every other session starts in a namespace, as a hook scoped to a project does.
+      row: "memory_session_start",
+      op: "memory_session_start",
+      input: (i) => i % 2 === 0 ? { limit: 10 } : { limit: 10, namespace: at(namespaces, i) },
+      check: count,
+    },
+    {
+      row: "memory_recall",
+      op: "memory_recall",
+      input: (i) => ({ context: at(recalls, i), limit: 10 }),
+      check: count,
+    },
+    {
+      row: "memory_store",
+      op: "memory_store",
+      input: () => ({ ...workload.next() }),
+      check: (out) => {
+        if (out.action !== "created") {
+          throw new Error(`memory_store of a new title did not create: ${out.action}`);
+        }
+        return undefined;
+      },
+    },
+    {
+      row: "memory_search",
+      op: "memory_search",
+      input: (i) => ({ query: at(searches, i), limit: 20 }),
+      check: count,
+    },
+    kg(1),
+    kg(3),
+    kg(5),
+    {
+      row: "memory_kg_timeline",
+      op: "memory_kg_timeline",
+      input: (i) => ({ source_id: at(sources, i + 7) }),
+      check: count,
+    },
+    {
+      row: "memory_get_taxonomy",
+      op: "memory_get_taxonomy",
+      input: () => ({}),
+      check: (out) => Array.isArray(out.namespaces) ? out.namespaces.length : undefined,
+    },
+  ];
+}
+
+/** The rows split into [reading rows, writing rows]: measure the writes last, as they grow the database. */
+export function writesLast(specs: readonly OpSpec[]): [OpSpec[], OpSpec[]] {
+  const writes = (s: OpSpec) => s.op === "memory_store";
+  return [specs.filter((s) => !writes(s)), specs.filter(writes)];
+}

@@ -1,0 +1,409 @@
+// deno-lint-ignore-file no-console -- printing the results is this program's job
+// `ai-memory bench`: every budgeted operation on seeded databases of 1k, 10k and 100k memories,
+// through the chosen surfaces, judged against the Rust project's p95 budgets (must be 4x inside),
+// and side by side with the official MCP memory server over MCP stdio. Writes bench/results/bench-*.
+import { parseArgs } from "node:util";
+import { VERSION } from "../src/version.ts";
+import {
+  type BenchReport,
+  type BenchRow,
+  type BenchSize,
+  budgetSummary,
+  type PeerSide,
+  type PeerSize,
+  renderText,
+  sizeLabel,
+  writeBenchReport,
+} from "./_bench_report.ts";
+import { HEADROOM, judgeBudget } from "./_budgets.ts";
+import { Calibration } from "./_calibrate.ts";
+import { machineDetails } from "./_machine.ts";
+import { measureRows, median, type Plan, type RowMeasurement } from "./_measure.ts";
+import { type OpSpec, opSpecs, ROWS, STORED_QUERY_SHARE, stream, writesLast } from "./_ops.ts";
+import { connectServerMemory, entityOf, seedPeer, serverMemoryVersion } from "./_peer.ts";
+import { seedDatabase } from "./_seed.ts";
+import { PeakRss } from "./_stats.ts";
+import {
+  type Driver,
+  inProcessDriverOf,
+  openDriver,
+  openInProcess,
+  ProcessPeak,
+  type SurfaceName,
+  SURFACES,
+} from "./_surfaces.ts";
+import { type Draft, Workload } from "./_workload.ts";
+
+const DEFAULT_SEED = 20_240_601;
+const DATA_DIR = "data/bench";
+const ACTOR = "bench:bench";
+const PEER_PACKAGE = "@modelcontextprotocol/server-memory";
+/** A row's round stops early after this long (with at least 20 calls): slow rows get fewer calls. */
+const MAX_ROUND_MS = 4000;
+
+function usage(): string {
+  return [
+    "Usage: deno task bench [--sizes 1000,10000,100000] [--surface inproc,mcp,http] [--quick] [options]",
+    "  --sizes LIST        database sizes (default 1000,10000,100000)",
+    "  --quick             sizes 1000,10000",
+    "  --surface LIST      inproc, mcp, http or all (default inproc); each is measured at every size",
+    "  --rounds N          interleaved rounds per row (default 3)",
+    "  --iterations N      measured calls per row, over all rounds (default 300)",
+    "  --warmup N          unmeasured calls per row, over all rounds (default 30)",
+    "  --peer-sizes LIST   sizes of the server-memory comparison (default 1000,10000; 'none' to skip)",
+    "  --peer-iterations N measured calls per operation and server in the comparison (default 200)",
+    "  --seed N            PRNG seed for the synthetic data (default " + DEFAULT_SEED + ")",
+  ].join("\n");
+}
+
+interface Options {
+  seed: number;
+  sizes: number[];
+  surfaces: SurfaceName[];
+  plan: Plan;
+  peerSizes: number[];
+  peerPlan: Plan;
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
+  if (text === undefined) return fallback;
+  const n = Number(text.replaceAll("_", ""));
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`--${name} must be an integer >= ${min}, got "${text}"`);
+  }
+  return n;
+}
+
+function sizeList(name: string, text: string): number[] {
+  if (text === "none") return [];
+  return text.split(",").map((s) => positiveInt(name, s.trim(), 0, 2));
+}
+
+function parseOptions(args: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args,
+    options: {
+      seed: { type: "string" },
+      sizes: { type: "string" },
+      quick: { type: "boolean", default: false },
+      surface: { type: "string", default: "inproc" },
+      rounds: { type: "string" },
+      iterations: { type: "string" },
+      warmup: { type: "string" },
+      "peer-sizes": { type: "string" },
+      "peer-iterations": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const surfaceText = values.surface ?? "inproc";
+  const surfaces = surfaceText === "all" ? [...SURFACES] : surfaceText.split(",").map((s) => s.trim());
+  for (const s of surfaces) {
+    if (!SURFACES.includes(s as SurfaceName)) throw new Error(`--surface: unknown surface "${s}"`);
+  }
+  const rounds = positiveInt("rounds", values.rounds, 3);
+  const iterations = positiveInt("iterations", values.iterations, 300);
+  const warmup = positiveInt("warmup", values.warmup, 30, 0);
+  const peerIterations = positiveInt("peer-iterations", values["peer-iterations"], 200);
+  const plan = (n: number): Plan => ({
+    rounds,
+    perRound: Math.ceil(n / rounds),
+    warmup: Math.ceil(warmup / rounds),
+    calibrationUnits: 5,
+    repeatInputs: false,
+    maxRoundMs: MAX_ROUND_MS,
+  });
+  return {
+    seed: positiveInt("seed", values.seed, DEFAULT_SEED, 0),
+    sizes: values.sizes !== undefined
+      ? sizeList("sizes", values.sizes)
+      : values.quick
+      ? [1_000, 10_000]
+      : [1_000, 10_000, 100_000],
+    surfaces: SURFACES.filter((s) => surfaces.includes(s)),
+    plan: plan(iterations),
+    peerSizes: sizeList("peer-sizes", values["peer-sizes"] ?? "1000,10000"),
+    peerPlan: plan(peerIterations),
+  };
+}
+
+const progress = (line: string) => console.error(line);
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return 0;
+    throw err;
+  }
+}
+
+function logRows(surface: string, size: number, rows: readonly BenchRow[]): void {
+  for (const r of rows) {
+    const b = r.budget;
+    progress(
+      `  ${surface.padEnd(6)} ${sizeLabel(size).padStart(4)} ${r.row.padEnd(24)} p50 ${
+        r.stats.p50.toFixed(3)
+      } ` +
+        `p95 ${r.stats.p95.toFixed(3)} p99 ${r.stats.p99.toFixed(3)} ms` +
+        (b ? `  (${b.headroom.toFixed(0)}x inside ${b.budgetMs} ms)` : ""),
+    );
+  }
+}
+
+/** Seed one database, then measure every row through each surface in turn. */
+async function benchSize(
+  size: number,
+  options: Options,
+  rss: PeakRss,
+  calibration: Calibration,
+): Promise<BenchSize> {
+  await Deno.mkdir(DATA_DIR, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: DATA_DIR, prefix: `bench-${size}-` });
+  const db = `${dir}/bench.db`;
+  const baselineBytes = rss.reset();
+  try {
+    progress(`size ${sizeLabel(size)}: seeding ${db}`);
+    const workload = new Workload(options.seed);
+    const { deps, ctx } = await openInProcess(db, ACTOR, options.seed);
+    let inproc: Driver | undefined = inProcessDriverOf(deps, ctx);
+    const { ids, seeding } = await seedDatabase(ctx, workload, size, { seed: options.seed, rss, progress });
+    const result: BenchSize = {
+      size,
+      seeding,
+      rss: { baselineBytes, peakBytes: 0 },
+      serverPeakRssBytes: {},
+      dbBytes: 0,
+      rows: [],
+    };
+    for (const surface of options.surfaces) {
+      // The other surfaces run their own server process on the file: close this connection first.
+      if (surface !== "inproc") {
+        await inproc?.close();
+        inproc = undefined;
+      }
+      const driver = surface === "inproc" ? inproc! : await openDriver(surface, db, ACTOR);
+      try {
+        const plan = options.plan;
+        const pool = plan.rounds * (plan.warmup + plan.perRound);
+        const specs = opSpecs(workload, ids, { seed: options.seed, size, surface, pool });
+        const server = new ProcessPeak(() => driver.pid());
+        const afterRound = () => server.sample();
+        // Reading rows first, on exactly `size` memories; memory_store last, as it adds memories.
+        const measured: RowMeasurement[] = [];
+        for (const group of writesLast(specs)) {
+          measured.push(...await measureRows(group, driver.call, plan, { calibration, rss, afterRound }));
+        }
+        measured.sort((a, b) => ROWS.indexOf(a.row) - ROWS.indexOf(b.row));
+        const rows = measured.map((m): BenchRow => {
+          const row: BenchRow = {
+            surface,
+            size,
+            row: m.row,
+            op: m.op,
+            stats: m.stats,
+            throughput: m.throughput,
+          };
+          if (m.meanHits !== undefined) row.meanHits = m.meanHits;
+          const budget = judgeBudget(m.row, m.stats);
+          if (budget) row.budget = budget;
+          return row;
+        });
+        logRows(surface, size, rows);
+        result.rows.push(...rows);
+        if (server.peak !== undefined && surface !== "inproc") {
+          result.serverPeakRssBytes[surface] = server.peak;
+        }
+      } finally {
+        if (surface !== "inproc") await driver.close();
+      }
+    }
+    await inproc?.close();
+    result.rss.peakBytes = rss.peak;
+    result.dbBytes = (await fileSize(db)) + (await fileSize(`${db}-wal`));
+    return result;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * The comparison at one size: a fresh ai-memory database and a fresh server-memory file seeded with
+ * the same `size` facts; then the same new facts stored and the same queries asked of both, over
+ * MCP stdio, in interleaved rounds (both servers stay up, so both see the same moments).
+ */
+async function comparePeer(size: number, options: Options, calibration: Calibration): Promise<PeerSize> {
+  await Deno.mkdir(DATA_DIR, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: DATA_DIR, prefix: `peer-${size}-` });
+  const db = `${dir}/bench.db`;
+  try {
+    progress(`peer comparison at ${sizeLabel(size)}: seeding both with the same ${size} facts`);
+    const workload = new Workload(options.seed);
+    const opened = await openInProcess(db, ACTOR, options.seed);
+    const ours = await seedDatabase(opened.ctx, workload, size, { seed: options.seed, linksPerMemory: 0 });
+    opened.deps.store.close();
+    const seedFacts: Draft[] = [];
+    for (let i = 0; i < size; i++) seedFacts.push(workload.memory(i));
+    const plan = options.peerPlan;
+    const calls = plan.rounds * (plan.warmup + plan.perRound);
+    const facts: Draft[] = [];
+    for (let i = 0; i < calls; i++) facts.push(workload.next());
+    const queryRng = stream(options.seed, size, "peer:search");
+    const queries: string[] = [];
+    for (let i = 0; i < calls; i++) queries.push(workload.query(queryRng, STORED_QUERY_SHARE));
+
+    const driver = await openDriver("mcp", db, ACTOR);
+    const peer = await connectServerMemory(`${dir}/server-memory.jsonl`);
+    try {
+      const theirSeedSeconds = await seedPeer(peer, seedFacts);
+      const hitsOf = (out: Record<string, unknown>) => Array.isArray(out.entities) ? out.entities.length : 0;
+      const specs: OpSpec[] = [
+        {
+          row: "ours store",
+          op: "memory_store",
+          input: (i) => ({ ...facts[i]! }),
+          check: (out) => {
+            if (out.action !== "created") throw new Error("memory_store of a new fact did not create");
+            return undefined;
+          },
+        },
+        {
+          row: "theirs store",
+          op: "peer:create_entities",
+          input: (i) => ({ entities: [entityOf(facts[i]!)] }),
+          check: (out) => {
+            if (hitsOf(out) !== 1) throw new Error("create_entities of a new fact did not create it");
+            return undefined;
+          },
+        },
+        {
+          row: "ours search",
+          op: "memory_search",
+          input: (i) => ({ query: queries[i]!, limit: 20 }),
+          check: (out) => out.count as number,
+        },
+        {
+          row: "theirs search",
+          op: "peer:search_nodes",
+          input: (i) => ({ query: queries[i]! }),
+          check: hitsOf,
+        },
+      ];
+      const call = (op: string, input: Record<string, unknown>) =>
+        op.startsWith("peer:") ? peer.call(op.slice("peer:".length), input) : driver.call(op, input);
+      const oursRss = new ProcessPeak(() => driver.pid());
+      const theirsRss = new ProcessPeak(() => peer.pid());
+      const afterRound = async () => {
+        await oursRss.sample();
+        await theirsRss.sample();
+      };
+      // No early end of rounds here: both servers must get exactly the same facts and queries.
+      const measured = await measureRows(specs, call, { ...plan, maxRoundMs: undefined }, {
+        calibration,
+        afterRound,
+      });
+      const by = (row: string) => measured.find((m) => m.row === row)!;
+      const side = (who: "ours" | "theirs", seedSeconds: number, rss: ProcessPeak): PeerSide => {
+        const s: PeerSide = {
+          store: by(`${who} store`).stats,
+          search: by(`${who} search`).stats,
+          searchMeanHits: by(`${who} search`).meanHits ?? 0,
+          seedSeconds,
+        };
+        if (rss.peak !== undefined) s.peakRssBytes = rss.peak;
+        return s;
+      };
+      const result: PeerSize = {
+        size,
+        ours: side("ours", ours.seeding.memorySeconds, oursRss),
+        theirs: side("theirs", theirSeedSeconds, theirsRss),
+      };
+      for (const op of ["store", "search"] as const) {
+        progress(
+          `  ${op.padEnd(6)} ours p50 ${result.ours[op].p50.toFixed(3)} p95 ${
+            result.ours[op].p95.toFixed(3)
+          } ms; ` +
+            `server-memory p50 ${result.theirs[op].p50.toFixed(3)} p95 ${
+              result.theirs[op].p95.toFixed(3)
+            } ms`,
+        );
+      }
+      return result;
+    } finally {
+      await peer.close();
+      await driver.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(Deno.args);
+  if (!options) {
+    console.log(usage());
+    return 0;
+  }
+  const startedAt = new Date();
+  const machine = machineDetails();
+  const rss = new PeakRss();
+  const sampler = setInterval(() => rss.sample(), 100);
+  const calibration = new Calibration();
+  const calibrationUnits: number[] = [];
+  const sizes: BenchSize[] = [];
+  const peerSizes: PeerSize[] = [];
+  try {
+    calibrationUnits.push(...calibration.units(200));
+    for (const size of options.sizes) sizes.push(await benchSize(size, options, rss, calibration));
+    for (const size of options.peerSizes) peerSizes.push(await comparePeer(size, options, calibration));
+    calibrationUnits.push(...calibration.units(200));
+  } finally {
+    clearInterval(sampler);
+    calibration.close();
+    await Deno.remove(DATA_DIR).catch(() => {/* not empty or already gone */});
+  }
+  const report: BenchReport = {
+    benchmark: "bench",
+    productVersion: VERSION,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    args: Deno.args,
+    machine,
+    seed: options.seed,
+    surfaces: options.surfaces,
+    plan: options.plan,
+    calibrationMedianMs: median(calibrationUnits),
+    headroomRequired: HEADROOM,
+    sizes,
+    budgets: budgetSummary(sizes),
+  };
+  if (peerSizes.length > 0) {
+    report.peer = {
+      package: PEER_PACKAGE,
+      version: await serverMemoryVersion(),
+      surface: "mcp-stdio",
+      plan: options.peerPlan,
+      sizes: peerSizes,
+    };
+  }
+  const path = await writeBenchReport(report);
+  console.log(renderText(report));
+  console.log("");
+  const failed = report.budgets.filter((b) => b.pass === false);
+  console.log(
+    failed.length === 0
+      ? `Every measured budget is at least ${HEADROOM}x inside (${
+        report.budgets.filter((b) => b.notImplemented).length
+      } not implemented).`
+      : `${failed.length} budget(s) not ${HEADROOM}x inside: ${failed.map((b) => b.key).join(", ")}.`,
+  );
+  console.log(
+    `Wrote ${path}, bench/results/bench-latest.json and bench-latest.md (${
+      report.durationSeconds.toFixed(0)
+    } s).`,
+  );
+  return failed.length === 0 ? 0 : 1;
+}
+
+Deno.exit(await main());

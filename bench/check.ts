@@ -1,0 +1,355 @@
+// deno-lint-ignore-file no-console -- printing the results is this program's job
+// `deno task bench:check`: the regression gate. Reruns the quick set (every budgeted operation in
+// process at 1k and 10k memories) and fails when an operation's p95, divided by a calibration
+// workload measured in the same run, is more than 10% above bench/baseline.json. Built for a noisy
+// shared machine: interleaved rounds, the median of the rounds' p95, a calibration batch before each
+// round, and an offending row re-measured once before it fails. `--update` writes the baseline.
+import { parseArgs } from "node:util";
+import { VERSION } from "../src/version.ts";
+import { sizeLabel } from "./_bench_report.ts";
+import { Calibration } from "./_calibrate.ts";
+import { loadAverage, machineDetails } from "./_machine.ts";
+import { measureRows, median, type Plan, type RoundRecord } from "./_measure.ts";
+import { type OpSpec, opSpecs, writesLast } from "./_ops.ts";
+import { seedDatabase } from "./_seed.ts";
+import { inProcessDriverOf, openInProcess } from "./_surfaces.ts";
+import { Workload } from "./_workload.ts";
+
+const BASELINE = "bench/baseline.json";
+const DATA_DIR = "data/bench";
+const ACTOR = "bench:check";
+const SEED = 20_240_601;
+/** The quick set's sizes. */
+const SIZES = [1_000, 10_000];
+/**
+ * Many short rounds: each is one window of 100 calls sending the same 100 inputs, so the windows are
+ * interchangeable and differ only in the moment they ran at.
+ */
+const DEFAULT_PLAN: Plan = { rounds: 25, perRound: 100, warmup: 5, calibrationUnits: 6, repeatInputs: true };
+/**
+ * The quantile taken over the windows' p95 and over the calibration batches. The machine alternates
+ * between its normal speed and slower spells (neighbours), which inflate whole windows; the lower
+ * quartile of the windows is a p95 at normal speed as long as the slow spells cover less than 3/4
+ * of the run, while a real regression raises every window.
+ */
+const QUIET_QUANTILE = 0.25;
+
+/** One gated figure: a row at a size. */
+interface Figure {
+  key: string;
+  size: number;
+  row: string;
+  /** p95Ms / calibrationMs: the gated figure. */
+  ratio: number;
+  /** Lower quartile of the windows' p95 (ms). */
+  p95Ms: number;
+  /** Lower quartile of the calibration batches around the windows (ms per unit). */
+  calibrationMs: number;
+  /** Every window, for the record. */
+  rounds: RoundRecord[];
+}
+
+/** bench/baseline.json. */
+interface Baseline {
+  benchmark: "bench:check";
+  createdAt: string;
+  productVersion: string;
+  machine: Record<string, unknown>;
+  seed: number;
+  plan: Plan;
+  threshold: number;
+  /** How many runs each figure is the median of. */
+  runs: number;
+  figures: Record<string, { p95Ms: number; calibrationMs: number; ratio: number; runRatios: number[] }>;
+}
+
+interface Verdict {
+  key: string;
+  baselineRatio: number;
+  ratio: number;
+  /** ratio / baselineRatio - 1. */
+  change: number;
+  /** The second measurement of a row over the threshold. */
+  remeasured?: { ratio: number; change: number; p95Ms: number; calibrationMs: number };
+  pass: boolean;
+}
+
+function usage(): string {
+  return [
+    "Usage: deno task bench:check [--update [--runs N]] [--threshold 0.10]",
+    "  --update         measure --runs times and write bench/baseline.json (median ratio per figure)",
+    "  --runs N         runs for --update (default 3)",
+    `  --threshold X    allowed growth of p95 / calibration (default ${0.1})`,
+  ].join("\n");
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Measure rows in DEFAULT_PLAN's windows and reduce each to its figure. */
+async function stableFigures(
+  size: number,
+  specs: readonly OpSpec[],
+  call: (op: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  calibration: Calibration,
+): Promise<Figure[]> {
+  // One unmeasured round first: the code paths are compiled and the caches warm before any window.
+  await measureRows(specs, call, { ...DEFAULT_PLAN, rounds: 1 });
+  const measured = await measureRows(specs, call, DEFAULT_PLAN, {
+    calibration,
+    keepSamples: Boolean(Deno.env.get("BENCH_RAW")),
+  });
+  const calibrationMs = quantile(
+    measured.flatMap((m) => m.rounds.flatMap((r) => [r.calBefore, r.calAfter])),
+    QUIET_QUANTILE,
+  );
+  return measured.map((m) => {
+    const p95Ms = quantile(m.rounds.map((r) => r.p95), QUIET_QUANTILE);
+    return {
+      key: `${sizeLabel(size)} ${m.row}`,
+      size,
+      row: m.row,
+      ratio: p95Ms / calibrationMs,
+      p95Ms,
+      calibrationMs,
+      rounds: m.rounds,
+    };
+  });
+}
+
+/**
+ * Measure the quick set once. With `judge`, each figure is judged as soon as its size is measured,
+ * and `again` measures that row once more on the same database.
+ */
+async function measureQuickSet(
+  calibration: Calibration,
+  judge?: (figure: Figure, again: () => Promise<Figure>) => Promise<void>,
+): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  await Deno.mkdir(DATA_DIR, { recursive: true });
+  for (const size of SIZES) {
+    const dir = await Deno.makeTempDir({ dir: DATA_DIR, prefix: `check-${size}-` });
+    try {
+      const { deps, ctx } = await openInProcess(`${dir}/check.db`, ACTOR, SEED);
+      const driver = inProcessDriverOf(deps, ctx);
+      try {
+        const workload = new Workload(SEED);
+        const { ids } = await seedDatabase(ctx, workload, size, { seed: SEED });
+        const specs = opSpecs(workload, ids, {
+          seed: SEED,
+          size,
+          surface: "inproc",
+          pool: DEFAULT_PLAN.perRound,
+        });
+        // The reading rows first, on exactly `size` memories (with any re-measurement); memory_store
+        // last, since every store adds a memory that the reading rows would otherwise see.
+        for (const group of writesLast(specs)) {
+          for (const figure of await stableFigures(size, group, driver.call, calibration)) {
+            figures.push(figure);
+            const spec = group.find((s) => s.row === figure.row)!;
+            await judge?.(
+              figure,
+              async () => (await stableFigures(size, [spec], driver.call, calibration))[0]!,
+            );
+          }
+        }
+      } finally {
+        await driver.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  return figures;
+}
+
+function pct(x: number): string {
+  return `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
+}
+
+async function update(
+  threshold: number,
+  runs: number,
+  calibration: Calibration,
+): Promise<number> {
+  const all: Figure[][] = [];
+  for (let run = 1; run <= runs; run++) {
+    console.error(`baseline run ${run}/${runs}`);
+    all.push(await measureQuickSet(calibration));
+  }
+  const figures: Baseline["figures"] = {};
+  for (const f of all[0]!) {
+    const same = all.map((figs) => figs.find((g) => g.key === f.key)!);
+    figures[f.key] = {
+      p95Ms: median(same.map((g) => g.p95Ms)),
+      calibrationMs: median(same.map((g) => g.calibrationMs)),
+      ratio: median(same.map((g) => g.ratio)),
+      runRatios: same.map((g) => g.ratio),
+    };
+  }
+  const baseline: Baseline = {
+    benchmark: "bench:check",
+    createdAt: new Date().toISOString(),
+    productVersion: VERSION,
+    machine: machineDetails(),
+    seed: SEED,
+    plan: DEFAULT_PLAN,
+    threshold,
+    runs,
+    figures,
+  };
+  await Deno.writeTextFile(BASELINE, JSON.stringify(baseline, null, 2) + "\n");
+  console.log("figure                              p95 ms   calib ms    ratio  spread of runs");
+  for (const [key, f] of Object.entries(figures)) {
+    const spread = (Math.max(...f.runRatios) - Math.min(...f.runRatios)) / f.ratio;
+    console.log(
+      `${key.padEnd(32)} ${f.p95Ms.toFixed(3).padStart(9)} ${f.calibrationMs.toFixed(3).padStart(10)} ` +
+        `${f.ratio.toFixed(3).padStart(8)}  ${(spread * 100).toFixed(1)}%`,
+    );
+  }
+  console.log(`Wrote ${BASELINE} (median of ${runs} runs).`);
+  return 0;
+}
+
+async function check(threshold: number, calibration: Calibration): Promise<number> {
+  let baseline: Baseline;
+  try {
+    baseline = JSON.parse(await Deno.readTextFile(BASELINE)) as Baseline;
+  } catch (err) {
+    console.error(`Cannot read ${BASELINE} (${(err as Error).message}); run with --update to create it.`);
+    return 2;
+  }
+  const startedAt = new Date();
+  const loadBefore = loadAverage();
+  const verdicts: Verdict[] = [];
+  const figures = await measureQuickSet(calibration, async (figure, again) => {
+    const base = baseline.figures[figure.key];
+    if (!base) {
+      console.error(`  ${figure.key}: not in the baseline (run --update); not gated`);
+      return;
+    }
+    const change = figure.ratio / base.ratio - 1;
+    const verdict: Verdict = {
+      key: figure.key,
+      baselineRatio: base.ratio,
+      ratio: figure.ratio,
+      change,
+      pass: true,
+    };
+    if (change > threshold) {
+      console.error(`  ${figure.key}: ${pct(change)} over the baseline; measuring it again`);
+      const second = await again();
+      const change2 = second.ratio / base.ratio - 1;
+      verdict.remeasured = {
+        ratio: second.ratio,
+        change: change2,
+        p95Ms: second.p95Ms,
+        calibrationMs: second.calibrationMs,
+      };
+      verdict.pass = change2 <= threshold;
+    }
+    verdicts.push(verdict);
+    console.error(`  ${figure.key.padEnd(30)} ratio ${figure.ratio.toFixed(3)} (${pct(change)})`);
+  });
+  const rows = [[
+    "figure",
+    "p95 ms",
+    "calib ms",
+    "ratio",
+    "baseline",
+    "change",
+    "re-measured",
+    "verdict",
+  ]];
+  for (const f of figures) {
+    const v = verdicts.find((x) => x.key === f.key);
+    rows.push([
+      f.key,
+      f.p95Ms.toFixed(3),
+      f.calibrationMs.toFixed(3),
+      f.ratio.toFixed(3),
+      v ? v.baselineRatio.toFixed(3) : "-",
+      v ? pct(v.change) : "-",
+      v?.remeasured ? pct(v.remeasured.change) : "",
+      v ? (v.pass ? (v.remeasured ? "ok (2nd)" : "ok") : "FAIL") : "not gated",
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log(
+    rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "))
+      .join(
+        "\n",
+      ),
+  );
+  const failed = verdicts.filter((v) => !v.pass);
+  const worst = verdicts.reduce(
+    (a, v) => Math.max(a, v.remeasured ? Math.min(v.change, v.remeasured.change) : v.change),
+    -Infinity,
+  );
+  const report = {
+    benchmark: "bench:check",
+    productVersion: VERSION,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    machine: machineDetails(),
+    loadBefore,
+    loadAfter: loadAverage(),
+    baselineCreatedAt: baseline.createdAt,
+    plan: DEFAULT_PLAN,
+    threshold,
+    figures,
+    verdicts,
+    worstChange: worst,
+    pass: failed.length === 0,
+  };
+  await Deno.mkdir("bench/results", { recursive: true });
+  const stamp = report.startedAt.slice(0, 19).replaceAll(":", "-") + "Z";
+  const text = JSON.stringify(report, null, 2) + "\n";
+  await Deno.writeTextFile(`bench/results/check-${stamp}.json`, text);
+  await Deno.writeTextFile("bench/results/check-latest.json", text);
+  console.log("");
+  console.log(
+    failed.length === 0
+      ? `bench:check passed: ${verdicts.length} figures within +${
+        (threshold * 100).toFixed(0)
+      }% of the baseline ` +
+        `(closest ${pct(worst)}; ${report.durationSeconds.toFixed(0)} s).`
+      : `bench:check FAILED: ${
+        failed.map((v) => `${v.key} ${pct(v.remeasured?.change ?? v.change)}`).join(", ")
+      } ` +
+        `over +${(threshold * 100).toFixed(0)}% twice.`,
+  );
+  return failed.length === 0 ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      update: { type: "boolean", default: false },
+      runs: { type: "string", default: "3" },
+      threshold: { type: "string", default: "0.10" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage());
+    return 0;
+  }
+  const threshold = Number(values.threshold);
+  const calibration = new Calibration();
+  try {
+    calibration.units(200);
+    return values.update
+      ? await update(threshold, Number(values.runs), calibration)
+      : await check(threshold, calibration);
+  } finally {
+    calibration.close();
+    await Deno.remove(DATA_DIR).catch(() => {/* not empty or already gone */});
+  }
+}
+
+Deno.exit(await main());
