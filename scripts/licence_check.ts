@@ -11,8 +11,7 @@
  * they are shipped in node_modules all the same.
  * @module
  */
-import { parseArgs } from "node:util";
-import { type Output, STD_OUTPUT } from "./sbom/output.ts";
+import { type Output, parseScriptArgs, STD_OUTPUT } from "./sbom/output.ts";
 import { disallowedTerms, parseSpdxExpression } from "./sbom/spdx.ts";
 
 /** Default paths, relative to the project root. */
@@ -137,26 +136,12 @@ export function checkLicences(bom: unknown, allowed: ReadonlySet<string>): Licen
  * @returns the exit code: 0 all allowed, 1 some not allowed, 2 bad usage or unreadable input
  */
 export async function main(args: string[], output: Output = STD_OUTPUT): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        sbom: { type: "string", default: DEFAULTS.sbom },
-        allowlist: { type: "string", default: DEFAULTS.allowlist },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    output.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    output.out(USAGE);
-    return 0;
-  }
+  const values = parseScriptArgs(args, {
+    defaults: { sbom: DEFAULTS.sbom, allowlist: DEFAULTS.allowlist },
+    usage: USAGE,
+    output,
+  });
+  if (typeof values === "number") return values;
   let report: LicenceReport;
   try {
     const allowed = parseAllowlist(await Deno.readTextFile(values.allowlist));

@@ -19,7 +19,6 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
 import { assembleBom, serializeBom } from "./sbom/cyclonedx.ts";
 import type { PackageLicence } from "./sbom/cyclonedx.ts";
@@ -27,7 +26,7 @@ import { licenceText } from "./sbom/licence.ts";
 import { parseModelManifest, verifyModelFiles } from "./sbom/model_manifest.ts";
 import { parseNpmLockfile } from "./sbom/npm_lockfile.ts";
 import type { NpmLockfile } from "./sbom/npm_lockfile.ts";
-import { type Output, STD_OUTPUT } from "./sbom/output.ts";
+import { type Output, parseScriptArgs, STD_OUTPUT } from "./sbom/output.ts";
 
 /** Input files of the SBOM. */
 export interface SbomOptions {
@@ -126,27 +125,12 @@ export async function generateSbom(options: SbomOptions): Promise<SbomResult> {
  * @returns the exit code: 0 written, 1 failed, 2 bad usage
  */
 export async function main(args: string[], output: Output = STD_OUTPUT): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        lock: { type: "string", default: DEFAULTS.lock },
-        models: { type: "string", default: DEFAULTS.models },
-        out: { type: "string", default: DEFAULTS.out },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    output.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    output.out(USAGE);
-    return 0;
-  }
+  const values = parseScriptArgs(args, {
+    defaults: { lock: DEFAULTS.lock, models: DEFAULTS.models, out: DEFAULTS.out },
+    usage: USAGE,
+    output,
+  });
+  if (typeof values === "number") return values;
   try {
     const result = await generateSbom({ lock: values.lock, models: values.models });
     for (const note of result.notes) output.err(`note: ${note}\n`);
