@@ -81,6 +81,7 @@ function usage(): string {
     "  --update         measure --runs times and write bench/baseline.json (median ratio per figure)",
     "  --runs N         runs for --update (default 3)",
     "  --threshold X    allowed growth of p95 / calibration (default 0.10)",
+    "  --skip LIST      rows not gated, comma-separated (e.g. memory_get_taxonomy); still measured and shown",
     "  --samples        keep every call's duration in bench/results/check-*.json (for noise studies)",
   ].join("\n");
 }
@@ -216,7 +217,11 @@ async function update(
   return 0;
 }
 
-async function check(threshold: number, calibration: Calibration): Promise<number> {
+async function check(
+  threshold: number,
+  calibration: Calibration,
+  skip: ReadonlySet<string>,
+): Promise<number> {
   let baseline: Baseline;
   try {
     baseline = JSON.parse(await Deno.readTextFile(BASELINE)) as Baseline;
@@ -229,6 +234,10 @@ async function check(threshold: number, calibration: Calibration): Promise<numbe
   const verdicts: Verdict[] = [];
   const figures = await measureQuickSet(calibration, async (figure, again) => {
     const base = baseline.figures[figure.key];
+    if (skip.has(figure.row)) {
+      console.error(`  ${figure.key}: skipped (--skip); not gated`);
+      return;
+    }
     if (!base) {
       console.error(`  ${figure.key}: not in the baseline (run --update); not gated`);
       return;
@@ -348,6 +357,7 @@ async function main(): Promise<number> {
       runs: { type: "string", default: "3" },
       threshold: { type: "string", default: "0.10" },
       samples: { type: "boolean", default: false },
+      skip: { type: "string", default: "" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -366,7 +376,10 @@ async function main(): Promise<number> {
   const calibration = new Calibration();
   try {
     calibration.units(200);
-    return values.update ? await update(threshold, runs, calibration) : await check(threshold, calibration);
+    const skip = new Set((values.skip ?? "").split(",").map((r) => r.trim()).filter(Boolean));
+    return values.update
+      ? await update(threshold, runs, calibration)
+      : await check(threshold, calibration, skip);
   } finally {
     calibration.close();
     await Deno.remove(DATA_DIR).catch(() => {/* not empty or already gone */});
