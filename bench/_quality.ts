@@ -26,6 +26,10 @@ export interface QualityReport {
   startedAt: string;
   durationSeconds: number;
   data: string;
+  /** Recall mode, and for hybrid modes the fusion and the embedder (with its dimension). */
+  mode: string;
+  fusion?: string;
+  embedder?: string;
   conversations: { id: string; turns: number; stored: number; questions: number }[];
   overall: Scores;
   byCategory: Record<string, Scores>;
@@ -119,9 +123,10 @@ export function renderQualityTable(report: QualityReport): string {
 export async function writeQualityReport(report: QualityReport, dir = "bench/results"): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const stamp = report.startedAt.slice(0, 19).replaceAll(":", "-") + "Z";
-  const path = `${dir}/recall_quality-${stamp}.json`;
+  const variant = report.mode === "keyword" ? "" : `-${report.mode.replace("+", "-")}-${report.fusion}`;
+  const path = `${dir}/recall_quality${variant}-${stamp}.json`;
   const text = JSON.stringify(report, null, 2) + "\n";
   await Deno.writeTextFile(path, text);
-  await Deno.writeTextFile(`${dir}/recall_quality-latest.json`, text);
+  await Deno.writeTextFile(`${dir}/recall_quality${variant}-latest.json`, text);
   return path;
 }

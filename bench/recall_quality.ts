@@ -8,6 +8,8 @@ import { invokeOperation } from "../src/ops/invoke.ts";
 import type { OpContext, Operation } from "../src/ops/operation.ts";
 import { loadConfig, openDeps } from "../src/runtime.ts";
 import { VERSION } from "../src/version.ts";
+import { drainQueue } from "../src/recall/embed_worker.ts";
+import { readManifest } from "../src/models/model_set.ts";
 import { type Conversation, loadConversations } from "./_locomo.ts";
 import {
   type Answered,
@@ -28,10 +30,24 @@ const LIMIT = 10;
 // Turns are stored one second apart from a fixed instant, so runs are reproducible.
 const CLOCK_START = new Date("2026-01-01T00:00:00.000Z");
 
+const DEFAULT_MODELS = "test/fixtures/models";
+
+/** How recall runs in this benchmark. */
+interface RunOptions {
+  mode: "keyword" | "hybrid" | "hybrid+rerank";
+  fusion: "rrf" | "blend";
+  modelsDir: string;
+  showMisses: boolean;
+}
+
 function usage(): string {
   return [
-    "Usage: deno task bench:quality [--data DIR] [--show-misses]",
+    "Usage: deno task bench:quality [--data DIR] [--mode M] [--fusion F] [--models DIR] [--show-misses]",
     `  --data DIR      a directory of LoCoMo conversation files (*.json); default ${DEFAULT_DATA}`,
+    "  --mode M        keyword (default), hybrid or hybrid+rerank",
+    "  --fusion F      for hybrid modes: blend (default; the reference's weighted blend) or rrf",
+    `  --models DIR    the models directory for hybrid modes; default ${DEFAULT_MODELS} (random-weight`,
+    "                  fixtures: they exercise the path, their scores say nothing about real models)",
     "  --show-misses   print each question with no evidence in its top 10 to stderr",
   ].join("\n");
 }
@@ -51,11 +67,17 @@ interface ConversationRun {
   latencies: number[];
 }
 
-async function runConversation(conversation: Conversation, showMisses: boolean): Promise<ConversationRun> {
+async function runConversation(conversation: Conversation, options: RunOptions): Promise<ConversationRun> {
+  const showMisses = options.showMisses;
   await Deno.mkdir(DATA_DIR, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: DATA_DIR, prefix: `recall_quality-${conversation.id}-` });
   try {
-    const deps = await openDeps(loadConfig({ db: `${dir}/quality.db` }));
+    const deps = await openDeps(loadConfig({
+      db: `${dir}/quality.db`,
+      modelsDir: options.modelsDir,
+      fusion: options.fusion,
+      tier: options.mode === "keyword" ? "keyword" : options.mode === "hybrid" ? "semantic" : "smart",
+    }));
     const clock = fixedClock(CLOCK_START);
     const ctx: OpContext = { ...deps, clock, actor: ACTOR };
     try {
@@ -70,6 +92,8 @@ async function runConversation(conversation: Conversation, showMisses: boolean):
         if (out.action === "created") stored++;
         clock.advance(1000);
       }
+      const embedder = (await deps.semantic.models()).embedder;
+      if (embedder) await drainQueue(deps.store.vectors, { embedder, clock });
       const answered: Answered[] = [];
       const latencies: number[] = [];
       for (const q of conversation.questions) {
@@ -78,6 +102,7 @@ async function runConversation(conversation: Conversation, showMisses: boolean):
           context: q.question,
           namespace: conversation.namespace,
           limit: LIMIT,
+          mode: options.mode,
         }, { ctx });
         latencies.push(performance.now() - started);
         clock.advance(1000);
@@ -103,12 +128,21 @@ async function runConversation(conversation: Conversation, showMisses: boolean):
   }
 }
 
+/** The embedder the hybrid runs used, with its dimension, for the report. */
+async function embedderName(modelsDir: string): Promise<string> {
+  const embedder = (await readManifest(modelsDir)).find((m) => m.role === "embedder");
+  return embedder ? `${embedder.name}@${embedder.version} (${embedder.dimensions}-d)` : "none";
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       data: { type: "string", default: DEFAULT_DATA },
       "show-misses": { type: "boolean", default: false },
+      mode: { type: "string", default: "keyword" },
+      fusion: { type: "string", default: "blend" },
+      models: { type: "string", default: DEFAULT_MODELS },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -118,6 +152,17 @@ async function main(): Promise<void> {
     return;
   }
   const data = values.data ?? DEFAULT_DATA;
+  const mode = values.mode as RunOptions["mode"];
+  const fusion = values.fusion as RunOptions["fusion"];
+  if (!["keyword", "hybrid", "hybrid+rerank"].includes(mode) || !["rrf", "blend"].includes(fusion)) {
+    throw new Error(`--mode must be keyword, hybrid or hybrid+rerank and --fusion rrf or blend\n${usage()}`);
+  }
+  const run: RunOptions = {
+    mode,
+    fusion,
+    modelsDir: values.models ?? DEFAULT_MODELS,
+    showMisses: values["show-misses"] ?? false,
+  };
   const startedAt = new Date();
   const conversations = await loadConversations(data);
   if (conversations.length === 0) throw new Error(`No *.json conversation files in ${data}`);
@@ -127,10 +172,10 @@ async function main(): Promise<void> {
   try {
     for (const c of conversations) {
       console.error(`conversation ${c.id}: ${c.turns.length} turns, ${c.questions.length} questions`);
-      const run = await runConversation(c, values["show-misses"] ?? false);
-      answered.push(...run.answered);
-      latencies.push(...run.latencies);
-      summary.push({ id: c.id, turns: c.turns.length, stored: run.stored, questions: c.questions.length });
+      const result = await runConversation(c, run);
+      answered.push(...result.answered);
+      latencies.push(...result.latencies);
+      summary.push({ id: c.id, turns: c.turns.length, stored: result.stored, questions: c.questions.length });
     }
   } finally {
     await Deno.remove(DATA_DIR).catch(() => {/* not empty or already gone */});
@@ -141,6 +186,8 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     data,
+    mode,
+    ...(mode === "keyword" ? {} : { fusion, embedder: await embedderName(run.modelsDir) }),
     conversations: summary,
     overall: score(answered),
     byCategory: scoreBy(answered, (a) => String(a.category)),
@@ -150,7 +197,7 @@ async function main(): Promise<void> {
   };
   const path = await writeQualityReport(report);
   console.log(renderQualityTable(report));
-  console.log(`Wrote ${path} and bench/results/recall_quality-latest.json.`);
+  console.log(`Wrote ${path} and its -latest.json copy.`);
 }
 
 await main();

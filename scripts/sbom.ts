@@ -23,7 +23,7 @@ import { VERSION } from "../src/version.ts";
 import { assembleBom, serializeBom } from "./sbom/cyclonedx.ts";
 import type { PackageLicence } from "./sbom/cyclonedx.ts";
 import { licenceText } from "./sbom/licence.ts";
-import { parseModelManifest, verifyModelFiles } from "./sbom/model_manifest.ts";
+import { parseModelManifest, verifyModelFiles } from "../src/models/manifest.ts";
 import { parseNpmLockfile } from "./sbom/npm_lockfile.ts";
 import type { NpmLockfile } from "./sbom/npm_lockfile.ts";
 import { type Output, parseScriptArgs, STD_OUTPUT } from "./sbom/output.ts";

@@ -1,11 +1,12 @@
 // Entry point: argv -> surface. `serve` runs HTTP, `mcp` runs MCP on stdio, anything else is the CLI.
 import { CATALOG } from "./ops/catalog.ts";
-import { MemoryError } from "./core/errors.ts";
 import { redactConfig } from "./core/config.ts";
 import { auditPermissions } from "./deploy/permission_audit.ts";
 import { permissionFlags } from "./deploy/permission_flags.ts";
 import { createLogger } from "./core/log.ts";
 import { startSweeper } from "./lifecycle/sweeper.ts";
+import { startEmbedWorker } from "./recall/embed_worker.ts";
+import { doctorReport, rebuildIndex, verifyModels } from "./recall/doctor.ts";
 import { loadConfig, openDeps, rekeyDatabase, restoreDatabase } from "./runtime.ts";
 import type { Deps } from "./ops/operation.ts";
 import { serveHttp } from "./surfaces/http/serve.ts";
@@ -32,7 +33,11 @@ function configFlags(flags: GlobalFlags & { host?: string; port?: number }) {
 
 /** Config, sandbox audit and dependencies for a long-running surface. */
 async function openServerDeps(flags: GlobalFlags & ServerFlags): Promise<Deps> {
-  const config = loadConfig(configFlags(flags));
+  // Only the server commands have a recall --tier; `store --tier` is a memory's tier.
+  const config = loadConfig({
+    ...configFlags(flags),
+    tier: flags.tier as "keyword" | "semantic" | "smart" | undefined,
+  });
   await auditPermissions(config, {
     allowBroad: flags.allowBroadPermissions === true,
     warn: createLogger({ level: config.logLevel }).warn,
@@ -49,13 +54,43 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
       intervalMs: deps.config.gcIntervalSecs * 1000,
     })
     : () => {};
+  // Models load before the surface answers, so a configured tier that cannot run fails at start.
+  const models = await deps.semantic.models();
+  deps.log.info("recall tier", {
+    tier: models.tier,
+    embedder: models.embedder?.model ?? null,
+    reranker: models.reranker?.model ?? null,
+    unavailable: models.unavailable,
+  });
+  let stopWorker = () => Promise.resolve();
+  if (models.embedder) {
+    await deps.semantic.index();
+    stopWorker = startEmbedWorker(deps.store.vectors, {
+      embedder: models.embedder,
+      clock: deps.clock,
+      log: deps.log,
+      idleMs: 200,
+      // Fold new vectors in now, and persist the index now and then so a restart loads it fast.
+      afterBatch: async () => {
+        await (await deps.semantic.index()).catchUp();
+        await deps.semantic.saveIndex(INDEX_SAVE_EVERY);
+      },
+    });
+  }
   try {
     await serveSurface(deps, { catalog: CATALOG });
   } finally {
     stopSweeper();
+    await stopWorker();
+    await deps.semantic.saveIndex().catch((error) =>
+      deps.log.warn("vector index not saved", { error: (error as Error).message })
+    );
     deps.store.close();
   }
 }
+
+/** Save the vector index after this many new vectors (and always at shutdown). */
+const INDEX_SAVE_EVERY = 5000;
 
 const encoder = new TextEncoder();
 function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
@@ -66,15 +101,7 @@ const code = await runCli(Deno.args, {
   catalog: CATALOG,
   openDeps: (flags) => openDeps(loadConfig(configFlags(flags))),
   serve: (flags) => runServer(flags, serveHttp),
-  mcp: (flags) => {
-    if (flags.tier !== undefined && flags.tier !== "keyword") {
-      throw new MemoryError(
-        "invalid_input",
-        `Invalid input: tier: "${flags.tier}" needs models that are not installed; only keyword is available`,
-      );
-    }
-    return runServer(flags, serveStdio);
-  },
+  mcp: (flags) => runServer(flags, serveStdio),
   restore: (flags, options) => ({
     restored: true,
     ...restoreDatabase(loadConfig(configFlags(flags)), options),
@@ -83,6 +110,23 @@ const code = await runCli(Deno.args, {
     rekeyed: true,
     ...(await rekeyDatabase(loadConfig(configFlags(flags)), options)),
   }),
+  modelsVerify: (flags) => verifyModels(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
+  doctor: async (flags) => {
+    const deps = await openDeps(loadConfig(configFlags(flags)));
+    try {
+      return await doctorReport(deps) as { ok: boolean };
+    } finally {
+      deps.store.close();
+    }
+  },
+  indexRebuild: async (flags, options) => {
+    const deps = await openDeps(loadConfig(configFlags(flags)));
+    try {
+      return await rebuildIndex(deps, options);
+    } finally {
+      deps.store.close();
+    }
+  },
   showConfig: (flags) => redactConfig(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
   permissions: (flags, surface) => {
     const config = loadConfig({ ...configFlags(flags), passphraseOnlyPath: true });

@@ -13,6 +13,7 @@ import type { Deps } from "./ops/operation.ts";
 import { rekeySqlite } from "./store/sqlite/rekey.ts";
 import { restoreSqlite } from "./store/sqlite/restore.ts";
 import { SqliteStore } from "./store/sqlite/sqlite_store.ts";
+import { SemanticEngine } from "./recall/semantic_engine.ts";
 import type { MemoryStore } from "./store/store.ts";
 
 function readEnv(): Record<string, string | undefined> {
@@ -93,8 +94,10 @@ export async function openStore(config: Config): Promise<MemoryStore> {
 
 /** Everything a surface needs, for one configuration. */
 export async function openDeps(config: Config): Promise<Deps> {
+  const store = await openStore(config);
   return {
-    store: await openStore(config),
+    store,
+    semantic: new SemanticEngine(config, store),
     config,
     clock: systemClock,
     ids: randomIds,

@@ -5,7 +5,7 @@ import type { CdxHash } from "./integrity.ts";
 import { integrityToHashes } from "./integrity.ts";
 import { cdxLicences } from "./licence.ts";
 import type { CdxLicenceChoice } from "./licence.ts";
-import type { ManifestModel } from "./model_manifest.ts";
+import type { ManifestModel } from "../../src/models/manifest.ts";
 import type { LockPackage, NpmLockfile } from "./npm_lockfile.ts";
 import { resolveDependency } from "./npm_lockfile.ts";
 import { genericPurl, npmPurl } from "./purl.ts";

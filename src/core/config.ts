@@ -14,6 +14,8 @@ export const CONFIG_ENV_VARS = [
   "AI_MEMORY_LOG_LEVEL",
   "AI_MEMORY_HOST",
   "AI_MEMORY_PORT",
+  "AI_MEMORY_MODELS_DIR",
+  "AI_MEMORY_TIER",
 ] as const;
 
 export const configSchema = z.object({
@@ -35,6 +37,26 @@ export const configSchema = z.object({
     .describe("How often the server archives expired memories (0 = never)"),
   deletedRetentionDays: z.number().min(0).default(30)
     .describe("Tombstones older than this are removed by purge"),
+  modelsDir: z.string().min(1).default("models")
+    .describe("Directory holding manifest.json and the model folders it lists (never fetched)"),
+  tier: z.enum(["keyword", "semantic", "smart"]).optional()
+    .describe(
+      "Recall tier to run: keyword (no model), semantic (embedder), smart (embedder + cross-encoder); " +
+        "default: the highest the verified models allow. A tier whose models are missing refuses to start",
+    ),
+  embedder: z.string().min(1).optional().describe(
+    "Name of the manifest's embedder to use (default: the first)",
+  ),
+  reranker: z.string().min(1).optional().describe(
+    "Name of the manifest's reranker to use (default: the first)",
+  ),
+  fusion: z.enum(["blend", "rrf"]).default("blend")
+    .describe(
+      "How hybrid recall merges keyword and vector results: the reference's weighted blend of " +
+        "normalised BM25 and cosine, or reciprocal rank fusion (see bench/RESULTS.md for the comparison)",
+    ),
+  duplicateThreshold: z.number().min(0.5).max(1).default(0.85)
+    .describe("Cosine similarity from which memory_check_duplicate calls two memories duplicates"),
   busyTimeoutMs: z.number().int().min(0).default(5000)
     .describe("How long one SQLite call waits for another process's lock"),
   writeRetryMs: z.number().int().min(0).default(30_000)
@@ -56,6 +78,8 @@ function fromEnv(env: Record<string, string | undefined>): ConfigFlags {
   if (env.AI_MEMORY_DB_PASSPHRASE_FILE) out.passphraseFile = env.AI_MEMORY_DB_PASSPHRASE_FILE;
   if (env.AI_MEMORY_HOST) out.host = env.AI_MEMORY_HOST;
   if (env.AI_MEMORY_PORT) out.port = Number(env.AI_MEMORY_PORT);
+  if (env.AI_MEMORY_MODELS_DIR) out.modelsDir = env.AI_MEMORY_MODELS_DIR;
+  if (env.AI_MEMORY_TIER) out.tier = env.AI_MEMORY_TIER as Config["tier"];
   if (env.AI_MEMORY_LOG_LEVEL) out.logLevel = env.AI_MEMORY_LOG_LEVEL as Config["logLevel"];
   return out;
 }
@@ -79,6 +103,7 @@ export function resolveConfig(
   };
   const parsed = configSchema.parse(merged);
   const dataDir = parsed.dataDir.replace(/\/+$/, "") || ".";
+  parsed.modelsDir = parsed.modelsDir.replace(/\/+$/, "") || ".";
   return { ...parsed, dataDir, db: parsed.db ?? `${dataDir}/ai-memory.db` };
 }
 

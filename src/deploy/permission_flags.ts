@@ -1,5 +1,6 @@
 // The exact Deno permission flags a surface needs for a given configuration: the deno.json set
-// for the surface, plus read/write on the configured data and database directories only.
+// for the surface, plus read/write on the configured data and database directories and read on the
+// models directory only.
 import { dirname } from "node:path";
 import type { Config } from "../core/config.ts";
 import { MemoryError } from "../core/errors.ts";
@@ -25,7 +26,7 @@ export function permissionFlags(
   options: { surface: Surface; configFile?: string | undefined },
 ): string[] {
   const dirs = [config.dataDir, dirname(config.db)];
-  const read = [...dirs];
+  const read = [...dirs, config.modelsDir];
   if (options.configFile) read.push(options.configFile);
   if (config.passphraseFile) read.push(config.passphraseFile);
   const flags = [

@@ -25,6 +25,7 @@ import { memoryNamespaceGetStandard } from "./memory_namespace_get_standard.ts";
 import { memoryNamespaceSetStandard } from "./memory_namespace_set_standard.ts";
 import { memorySessionStart } from "./memory_session_start.ts";
 import { memoryCapabilities } from "./memory_capabilities.ts";
+import { memoryCheckDuplicate } from "./memory_check_duplicate.ts";
 import { memoryDelete } from "./memory_delete.ts";
 import { memoryGet } from "./memory_get.ts";
 import { memoryList } from "./memory_list.ts";
@@ -73,4 +74,5 @@ export const CATALOG: readonly Operation[] = [
   memoryExport,
   memoryImport,
   memoryBackup,
+  memoryCheckDuplicate,
 ] as unknown as readonly Operation[];

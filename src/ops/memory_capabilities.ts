@@ -13,6 +13,14 @@ export const memoryCapabilities = defineOperation({
     version: z.string().describe("Server version"),
     tier: z.enum(["keyword", "semantic", "smart", "autonomous"]).describe("Active recall tier"),
     recall_modes: z.array(z.string()).describe("Recall modes this server can answer with"),
+    unavailable: z.array(z.object({
+      tier: z.string().describe("A tier above the active one"),
+      reason: z.string().describe("Why it does not run (e.g. no embedder in the manifest, a hash mismatch)"),
+    })).describe("Tiers this server does not run, and why"),
+    embeddings: z.object({
+      vectors: z.number().int().describe("Memories with a vector from the active embedder"),
+      pending: z.number().int().describe("Memories waiting to be embedded"),
+    }).describe("Progress of the embedding queue"),
     models: z.object({
       embedder: z.string().nullable().describe("Loaded embedding model, if any"),
       reranker: z.string().nullable().describe("Loaded cross-encoder, if any"),
@@ -27,21 +35,27 @@ export const memoryCapabilities = defineOperation({
   annotations: READ_ONLY,
   http: [{ method: "GET", path: "/api/v1/capabilities" }],
   cli: { command: "capabilities" },
-  run(ctx) {
-    return Promise.resolve({
+  async run(ctx) {
+    const set = await ctx.semantic.models();
+    const vectors = await ctx.store.vectors.stats({ model: set.embedder?.model ?? null });
+    return {
       schema_version: 2 as const,
       version: VERSION,
-      tier: "keyword" as const,
-      recall_modes: ["keyword"],
-      models: { embedder: null, reranker: null, llm: null },
+      tier: set.tier,
+      recall_modes: await ctx.semantic.modes(),
+      unavailable: set.unavailable,
+      embeddings: { vectors: vectors.vectors, pending: vectors.pending },
+      models: { embedder: set.embedder?.model ?? null, reranker: set.reranker?.model ?? null, llm: null },
       features: {
         keyword_recall: true,
-        semantic_recall: false,
+        semantic_recall: set.embedder !== null,
+        cross_encoder_rerank: set.reranker !== null,
+        check_duplicate: set.embedder !== null,
         soft_delete: true,
         upsert_on_title: true,
         encryption_at_rest: Boolean(ctx.config.passphrase || ctx.config.passphraseFile),
       },
       storage: { backend: ctx.store.backend, schema_version: ctx.store.schemaVersion },
-    });
+    };
   },
 });

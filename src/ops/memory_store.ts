@@ -20,7 +20,8 @@ import { tierExpiry } from "../lifecycle/expiry.ts";
 import { mergeOnUpsert } from "../lifecycle/upsert_merge.ts";
 import type { MemoryDraft } from "../store/store.ts";
 import { memorySchema } from "./_shared.ts";
-import { defineOperation } from "./operation.ts";
+import { defineOperation, type OpContext } from "./operation.ts";
+import type { Memory } from "../core/memory.ts";
 
 /** A reference-compatible field carried in metadata (agent_id, scope), validated like the field itself. */
 function fieldFromMetadata<T>(
@@ -37,6 +38,32 @@ function fieldFromMetadata<T>(
     }]);
   }
   return parsed.data;
+}
+
+/**
+ * Update the live memory of the draft's namespace nearest in meaning, when it reaches `threshold`
+ * and no memory has the draft's title (a title match is the ordinary upsert). Null when none does.
+ */
+async function mergeNearDuplicate(
+  ctx: OpContext,
+  draft: MemoryDraft,
+  options: { threshold: number; now: Date },
+): Promise<{ memory: Memory; similarity: number } | null> {
+  const embedder = await ctx.semantic.embedder("merge_threshold");
+  if (await ctx.store.findByTitle(draft.namespace, draft.title)) return null;
+  const [vector] = await embedder.embed([`${draft.title} ${draft.content}`]);
+  const [nearest] = await ctx.semantic.nearest(vector!, {
+    k: 1,
+    filter: { namespace: draft.namespace },
+    now: options.now.toISOString(),
+    minSimilarity: options.threshold,
+  });
+  if (!nearest) return null;
+  const memory = await ctx.store.update(nearest.memory.id, {
+    now: options.now.toISOString(),
+    patch: (existing) => ({ ...mergeOnUpsert(existing, draft), title: existing.title }),
+  });
+  return { memory, similarity: nearest.similarity };
 }
 
 export const memoryStore = defineOperation({
@@ -59,6 +86,15 @@ export const memoryStore = defineOperation({
     scope: scopeSchema.optional().describe("Visibility scope (default private)"),
     expires_at: timestampSchema.optional().describe("Explicit expiry (must be in the future)"),
     ttl_secs: ttlSecsSchema.optional(),
+    merge_threshold: z.number({ error: "must be a number" })
+      .min(0.5, { error: "must be at least 0.5" })
+      .max(1, { error: "must be at most 1" })
+      .optional()
+      .describe(
+        "Near-duplicate merge: when a live memory of this namespace is at least this similar in meaning " +
+          "(cosine of embeddings), update it (keeping its title) instead of creating a new one. Needs the " +
+          "semantic tier; the store then waits for the embedding",
+      ),
   }),
   output: z.object({
     id: z.string().describe("Id of the stored memory"),
@@ -66,8 +102,14 @@ export const memoryStore = defineOperation({
     title: z.string().describe("Title"),
     namespace: z.string().describe("Namespace"),
     agent_id: z.string().nullable().describe("Author"),
-    duplicate: z.boolean().describe("True when an existing memory with this title was updated"),
-    action: z.enum(["created", "updated"]).describe("What happened"),
+    duplicate: z.boolean().describe(
+      "True when an existing memory (same title, or a near duplicate) was updated",
+    ),
+    action: z.enum(["created", "updated", "merged"])
+      .describe("What happened: created, updated (same title) or merged (near duplicate)"),
+    similarity: z.number().optional().describe(
+      "When merged: the cosine similarity to the memory merged into",
+    ),
     memory: memorySchema,
   }),
   annotations: {
@@ -116,6 +158,22 @@ export const memoryStore = defineOperation({
       agent_id: agentId,
       scope,
     };
+    if (input.merge_threshold !== undefined) {
+      const merged = await mergeNearDuplicate(ctx, draft, { threshold: input.merge_threshold, now });
+      if (merged) {
+        return {
+          id: merged.memory.id,
+          tier: merged.memory.tier,
+          title: merged.memory.title,
+          namespace: merged.memory.namespace,
+          agent_id: merged.memory.agent_id,
+          duplicate: true,
+          action: "merged" as const,
+          similarity: merged.similarity,
+          memory: merged.memory,
+        };
+      }
+    }
     const outcome = await ctx.store.upsert(draft, {
       id: ctx.ids.next(),
       now: now.toISOString(),

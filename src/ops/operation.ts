@@ -6,6 +6,7 @@ import type { Config } from "../core/config.ts";
 import type { IdSource } from "../core/ids.ts";
 import type { Logger } from "../core/log.ts";
 import type { OperationMetrics } from "../core/metrics.ts";
+import type { SemanticEngine } from "../recall/semantic_engine.ts";
 import type { MemoryStore } from "../store/store.ts";
 
 /** What an operation runs with; the surface supplies the actor. */
@@ -15,6 +16,8 @@ export interface OpContext {
   clock: Clock;
   ids: IdSource;
   log: Logger;
+  /** Models, vector index and nearest-neighbour lookups (loaded on first use). */
+  semantic: SemanticEngine;
   /** Who is calling: an agent id resolved by the surface. */
   actor: string;
 }

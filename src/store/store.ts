@@ -4,6 +4,7 @@ import type { Memory } from "../core/memory.ts";
 import type { Reader } from "../core/visibility.ts";
 import type { ArchiveStore } from "./archive_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
+import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
 
 /** Fields of a memory that a writer supplies; the store adds ids, counters and times. */
@@ -87,6 +88,8 @@ export interface MemoryStore {
   readonly archive: ArchiveStore;
   /** Export, import and snapshots. */
   readonly transfer: TransferStore;
+  /** Embeddings: the queue of memories to embed and their vectors. */
+  readonly vectors: VectorStore;
 
   /**
    * Insert a memory, or merge it into the live memory with the same title and namespace.

@@ -86,7 +86,7 @@ Deno.test("compile: a listed archive is seeded and used offline; unlisted or mis
     assert.match(r.stdout, /linux-arm64: deno compile --target aarch64-unknown-linux-gnu /);
     assert.match(
       r.stdout,
-      / --allow-read=\.\/data --allow-write=\.\/data --allow-net=127\.0\.0\.1,localhost --allow-ffi /,
+      / --allow-read=\.\/data,\.\/models --allow-write=\.\/data --allow-net=127\.0\.0\.1,localhost --allow-ffi /,
     );
     assert.match(r.stderr, /linux-arm64: deno compile failed:\n[\s\S]*Failed to unpack archive/);
     assert.doesNotMatch(r.stderr, /error sending request|dns error|Download http/i, "no download was tried");

@@ -7,7 +7,12 @@ import { CATALOG } from "../../src/ops/catalog.ts";
 import { VERSION } from "../../src/version.ts";
 import { CLIENT_ACTOR, type McpCalls, mcpCalls, textOf } from "../support/mcp_calls.ts";
 import type { Client } from "../support/mcp_client.ts";
-import { CORE_OPERATIONS, GRAPH_OPERATIONS, LIFECYCLE_OPERATIONS } from "../support/operation_names.ts";
+import {
+  CORE_OPERATIONS,
+  GRAPH_OPERATIONS,
+  LIFECYCLE_OPERATIONS,
+  SEMANTIC_OPERATIONS,
+} from "../support/operation_names.ts";
 import { connectMcp, tempDataDir } from "../support/processes.ts";
 import type {
   Capabilities,
@@ -83,7 +88,12 @@ const DESTRUCTIVE_TOOLS = [
   "memory_update",
   "memory_namespace_clear_standard",
 ];
-const EXPECTED_TOOLS = [...CORE_OPERATIONS, ...GRAPH_OPERATIONS, ...LIFECYCLE_OPERATIONS];
+const EXPECTED_TOOLS = [
+  ...CORE_OPERATIONS,
+  ...GRAPH_OPERATIONS,
+  ...LIFECYCLE_OPERATIONS,
+  ...SEMANTIC_OPERATIONS,
+];
 
 Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and persistence", async (t) => {
   const dir = await tempDataDir();

@@ -47,3 +47,8 @@ export const LIFECYCLE_OPERATIONS: readonly string[] = [
   "memory_import",
   "memory_backup",
 ];
+
+/** The operations of the semantic tier (they need an embedding model). */
+export const SEMANTIC_OPERATIONS: readonly string[] = [
+  "memory_check_duplicate",
+];

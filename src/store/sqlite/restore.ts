@@ -79,6 +79,19 @@ export function restoreSqlite(
   } finally {
     source.close();
   }
+  // A restored database starts a new vector history: an index file built from the old one (or from
+  // the database the backup came from) must not be trusted, so it is rebuilt at the next start.
+  const restored = openSqlite(staging, { ...key, busyTimeoutMs: 0 });
+  try {
+    const hasMeta = restored.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vector_meta'",
+    ).get();
+    if (hasMeta) {
+      restored.prepare("UPDATE vector_meta SET value = lower(hex(randomblob(16))) WHERE key = 'epoch'").run();
+    }
+  } finally {
+    restored.close();
+  }
   for (const suffix of ["-wal", "-shm"]) {
     try {
       Deno.removeSync(target + suffix);

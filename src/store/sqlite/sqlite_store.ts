@@ -19,6 +19,7 @@ import { keywordWithContext } from "./keyword_context.ts";
 import { SqliteGraph } from "./graph.ts";
 import { SqliteNamespaces } from "./namespaces.ts";
 import { SqliteTransfer } from "./transfer.ts";
+import { SqliteVectors } from "./vectors.ts";
 import type { SqliteSession } from "./session.ts";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
@@ -59,6 +60,7 @@ export class SqliteStore implements MemoryStore {
   readonly entities: SqliteEntities;
   readonly archive: SqliteArchive;
   readonly transfer: SqliteTransfer;
+  readonly vectors: SqliteVectors;
   readonly #session: SqliteSession;
 
   private constructor(db: SqliteDb, retryMs: number) {
@@ -75,6 +77,7 @@ export class SqliteStore implements MemoryStore {
     this.entities = new SqliteEntities(session);
     this.archive = new SqliteArchive(session);
     this.transfer = new SqliteTransfer(session);
+    this.vectors = new SqliteVectors(session);
     this.#session = session;
   }
 

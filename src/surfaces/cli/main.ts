@@ -37,6 +37,12 @@ export interface CliIo {
   ): Promise<Record<string, unknown>>;
   /** Replace the database with a backup. */
   restore(flags: GlobalFlags, options: { path: string; force: boolean }): Record<string, unknown>;
+  /** `models verify`: each manifest model against its files; `ok` false when any is refused. */
+  modelsVerify(flags: GlobalFlags): Promise<{ ok: boolean } & Record<string, unknown>>;
+  /** `doctor`: which tiers run and why the others do not. */
+  doctor(flags: GlobalFlags): Promise<{ ok: boolean } & Record<string, unknown>>;
+  /** `index rebuild`: embed the queue (unless told not to) and rebuild the vector index. */
+  indexRebuild(flags: GlobalFlags, options: { embed: boolean }): Promise<Record<string, unknown>>;
   /** The exact `deno run` command line a surface needs for the current configuration. */
   permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
   stdout(text: string): void;
@@ -144,6 +150,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description("Serve the HTTP API (default 127.0.0.1:9077)")
     .option("--host <host>", "Bind address")
     .option("--port <port>", "Port (0 = ephemeral)")
+    .option(
+      "--tier <tier>",
+      "Recall tier: keyword, semantic or smart (default: the highest the models allow)",
+    )
     .option("--allow-broad-permissions", "Run even with unscoped Deno permissions (logged)")
     .action(async (_opts, command: Command) => {
       const flags = command.optsWithGlobals() as GlobalFlags & { host?: string; port?: string };
@@ -155,7 +165,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
   program.command("mcp")
     .description("Serve MCP over stdio")
-    .option("--tier <tier>", "Recall tier (only keyword is available without models)")
+    .option(
+      "--tier <tier>",
+      "Recall tier: keyword, semantic or smart (default: the highest the models allow)",
+    )
     .option("--allow-broad-permissions", "Run even with unscoped Deno permissions (logged)")
     .action(async (_opts, command: Command) => {
       await io.mcp(command.optsWithGlobals() as GlobalFlags);
@@ -175,6 +188,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new MemoryError("invalid_input", `Invalid input: surface: must be one of serve, mcp, cli`);
       }
       io.stdout(io.permissions(command.optsWithGlobals() as GlobalFlags, surface));
+    });
+  const report = (flags: GlobalFlags, result: Record<string, unknown>) =>
+    io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
+  const models = program.command("models").description("The operator's local models (models/manifest.json)");
+  models.command("verify")
+    .description("Check every model file against its SHA-256 in the manifest; exit 1 when any is refused")
+    .action(async (_opts, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      const result = await io.modelsVerify(flags);
+      report(flags, result);
+      if (!result.ok) throw new MemoryError("unavailable", "Some models do not match the manifest");
+    });
+  program.command("doctor")
+    .description("Report which recall tiers run, which models are loaded, and why any tier is unavailable")
+    .action(async (_opts, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      const result = await io.doctor(flags);
+      report(flags, result);
+      if (!result.ok) throw new MemoryError("unavailable", "doctor found problems (see above)");
+    });
+  const index = program.command("index").description("The vector index of the semantic tier");
+  index.command("rebuild")
+    .description("Embed queued memories, then rebuild the vector index from the stored vectors and save it")
+    .option("--no-embed", "Only rebuild from vectors already stored")
+    .action(async (opts: { embed: boolean }, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      report(flags, await io.indexRebuild(flags, { embed: opts.embed }));
     });
   program.command("restore")
     .description("Replace the database with a backup made by `backup` (checked first; --force to overwrite)")

@@ -5,6 +5,7 @@ import * as m0003 from "./0003_graph_and_namespaces.ts";
 import * as m0004 from "./0004_porter_stemming.ts";
 import * as m0005 from "./0005_namespace_order.ts";
 import * as m0006 from "./0006_archive.ts";
+import * as m0007 from "./0007_vectors.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, ...m0004 },
   { version: 5, ...m0005 },
   { version: 6, ...m0006 },
+  { version: 7, ...m0007 },
 ];

@@ -1,5 +1,5 @@
 // The operator's model manifest (`models/manifest.json`): reading and validating it, and checking
-// each listed model file that is present against its recorded SHA-256.
+// model files against their recorded SHA-256 (for the SBOM, and strictly before a model is loaded).
 import { createHash } from "node:crypto";
 
 /** One file of a model folder. */
@@ -10,10 +10,19 @@ export interface ModelFile {
   sha256: string;
 }
 
+/** What a model is used for. */
+export type ModelRole = "embedder" | "reranker";
+
 /** One model listed in the manifest. */
 export interface ManifestModel {
   name: string;
   version: string;
+  /** `embedder` (sentence vectors for semantic recall) or `reranker` (a cross-encoder). */
+  role: ModelRole;
+  /** Embedder only: the length of its vectors. */
+  dimensions?: number;
+  /** Embedder only: how token vectors become one sentence vector; default `mean`. */
+  pooling?: "mean" | "cls";
   /** SPDX expression; absent when the operator does not know it (the licence check then fails). */
   license?: string;
   /** A purl, e.g. `pkg:huggingface/...`; default `pkg:generic/<name>@<version>`. */
@@ -26,7 +35,20 @@ export interface ManifestModel {
   files: ModelFile[];
 }
 
-const MODEL_KEYS = new Set(["name", "version", "license", "purl", "path", "description", "source", "files"]);
+const MODEL_KEYS = new Set([
+  "name",
+  "version",
+  "role",
+  "dimensions",
+  "pooling",
+  "license",
+  "purl",
+  "path",
+  "description",
+  "source",
+  "files",
+]);
+const ROLES: readonly ModelRole[] = ["embedder", "reranker"];
 const SHA256_REGEXP = /^[0-9a-f]{64}$/;
 
 function relativePathProblem(path: string): string | undefined {
@@ -89,12 +111,32 @@ function parseModel(entry: unknown, index: number): ManifestModel {
       throw new TypeError(`${where}: file "${files[i]?.path}" is listed twice`);
     }
   }
+  const role = record.role;
+  if (typeof role !== "string" || !ROLES.includes(role as ModelRole)) {
+    throw new TypeError(`${where}: "role" must be one of ${ROLES.join(", ")}`);
+  }
+  const { dimensions, pooling } = record;
+  if (role === "embedder") {
+    if (
+      typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > 8192
+    ) {
+      throw new TypeError(`${where}: an embedder needs "dimensions", an integer from 1 to 8192`);
+    }
+    if (pooling !== undefined && pooling !== "mean" && pooling !== "cls") {
+      throw new TypeError(`${where}: "pooling" must be "mean" or "cls"`);
+    }
+  } else if (dimensions !== undefined || pooling !== undefined) {
+    throw new TypeError(`${where}: "dimensions" and "pooling" are for embedders only`);
+  }
   const license = optionalString(record, "license", where);
   const description = optionalString(record, "description", where);
   const source = optionalString(record, "source", where);
   return {
     name,
     version,
+    role: role as ModelRole,
+    ...(typeof dimensions === "number" ? { dimensions } : {}),
+    ...(pooling !== undefined ? { pooling: pooling as "mean" | "cls" } : {}),
     ...(license !== undefined ? { license } : {}),
     ...(purl !== undefined ? { purl } : {}),
     path,
@@ -127,7 +169,8 @@ export function parseModelManifest(text: string): ManifestModel[] {
   return parsed;
 }
 
-async function sha256OfFile(path: string): Promise<string> {
+/** Lower-case hex SHA-256 of a file, read as a stream. */
+export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash("sha256");
   const file = await Deno.open(path, { read: true });
   for await (const chunk of file.readable) hash.update(chunk);
@@ -160,4 +203,68 @@ export async function verifyModelFiles(modelsDir: string, model: ManifestModel):
     }
   }
   return notes;
+}
+
+/** Why a model folder cannot be trusted, file by file. */
+export interface ModelFileProblem {
+  /** Path inside the model folder. */
+  file: string;
+  problem: "missing" | "sha256 mismatch" | "not listed in the manifest" | "unreadable";
+  /** For a mismatch: the hashes; for unreadable: the error. */
+  detail?: string;
+}
+
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory) out.push(...await listFiles(`${dir}/${entry.name}`, rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * Check a model folder strictly before loading it: every listed file present with its SHA-256, and
+ * no file the manifest does not list (the runtime could read it unverified).
+ * @returns the problems; empty when the folder matches the manifest exactly
+ */
+export async function checkModelFolder(modelsDir: string, model: ManifestModel): Promise<ModelFileProblem[]> {
+  const dir = `${modelsDir}/${model.path}`;
+  const problems: ModelFileProblem[] = [];
+  let present: string[];
+  try {
+    present = await listFiles(dir);
+  } catch (error) {
+    const missing = error instanceof Deno.errors.NotFound;
+    return [{
+      file: ".",
+      problem: missing ? "missing" : "unreadable",
+      ...(missing ? {} : { detail: (error as Error).message }),
+    }];
+  }
+  const listed = new Set(model.files.map((f) => f.path));
+  for (const file of present.sort()) {
+    if (!listed.has(file)) problems.push({ file, problem: "not listed in the manifest" });
+  }
+  const presentSet = new Set(present);
+  for (const file of model.files) {
+    if (!presentSet.has(file.path)) {
+      problems.push({ file: file.path, problem: "missing" });
+      continue;
+    }
+    try {
+      const actual = await sha256OfFile(`${dir}/${file.path}`);
+      if (actual !== file.sha256) {
+        problems.push({
+          file: file.path,
+          problem: "sha256 mismatch",
+          detail: `manifest ${file.sha256}, file ${actual}`,
+        });
+      }
+    } catch (error) {
+      problems.push({ file: file.path, problem: "unreadable", detail: (error as Error).message });
+    }
+  }
+  return problems;
 }

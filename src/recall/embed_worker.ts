@@ -1,0 +1,94 @@
+// The embedding worker of a long-running server: it leases queued memories, embeds them with the
+// process's embedder and saves the vectors, off the write path. Several processes may run one each.
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/log.ts";
+import type { Embedder } from "../models/onnx.ts";
+import type { VectorStore } from "../store/vector_store.ts";
+
+const BATCH = 32;
+// A batch takes well under a second with small models and a few seconds with MiniLM-class ones on
+// two cores; a worker killed mid-batch holds its rows this long before another takes them.
+const LEASE_MS = 15_000;
+const MAX_ATTEMPTS = 5;
+
+/** Embed one batch of queued memories; returns how many vectors were saved (0 when idle). */
+export async function embedBatch(
+  vectors: VectorStore,
+  options: { embedder: Embedder; clock: Clock; limit?: number },
+): Promise<{ leased: number; saved: number }> {
+  const now = options.clock.now();
+  const jobs = await vectors.claim({
+    now: now.toISOString(),
+    leaseUntil: new Date(now.getTime() + LEASE_MS).toISOString(),
+    limit: options.limit ?? BATCH,
+    maxAttempts: MAX_ATTEMPTS,
+  });
+  if (jobs.length === 0) return { leased: 0, saved: 0 };
+  let embedded: Float32Array[];
+  try {
+    embedded = await options.embedder.embed(jobs.map((j) => j.text));
+  } catch (error) {
+    await vectors.fail(jobs.map((j) => j.seq), { error: (error as Error).message });
+    throw error;
+  }
+  const saved = await vectors.save(
+    jobs.map((j, i) => ({ seq: j.seq, gen: j.gen, vector: embedded[i]! })),
+    { model: options.embedder.model, now: options.clock.now().toISOString() },
+  );
+  return { leased: jobs.length, saved };
+}
+
+/** Embed everything queued now; returns how many vectors were saved. */
+export async function drainQueue(
+  vectors: VectorStore,
+  options: { embedder: Embedder; clock: Clock },
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { leased, saved } = await embedBatch(vectors, options);
+    total += saved;
+    if (leased === 0) return total;
+  }
+}
+
+/**
+ * Run the worker until the returned function is called: it drains the queue, then looks again
+ * every `idleMs`. `afterBatch` runs after each saved batch (e.g. to fold vectors into the index).
+ */
+export function startEmbedWorker(
+  vectors: VectorStore,
+  options: {
+    embedder: Embedder;
+    clock: Clock;
+    log: Logger;
+    idleMs: number;
+    afterBatch?: () => Promise<void>;
+  },
+): () => Promise<void> {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      let leased = 0;
+      try {
+        const result = await embedBatch(vectors, options);
+        leased = result.leased;
+        if (result.saved > 0) await options.afterBatch?.();
+      } catch (error) {
+        options.log.error("embedding failed", { error: (error as Error).message });
+      }
+      if (leased > 0 || stopped) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, options.idleMs);
+      });
+    }
+  })();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    wake?.();
+    await loop;
+  };
+}
