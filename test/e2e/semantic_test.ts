@@ -37,6 +37,8 @@ import { sha256File } from "../support/sha256.ts";
 interface SemanticSurface {
   capabilities(): Promise<Capabilities>;
   store(fields: { title: string; content: string; namespace?: string }): Promise<Memory>;
+  /** memory_store with every field given (e.g. merge_threshold), answering the whole result. */
+  storeResult(fields: Record<string, unknown>): Promise<StoreResult>;
   remove(id: string): Promise<void>;
   recall(args: Record<string, unknown>): Promise<RecallResult>;
   checkDuplicate(args: Record<string, unknown>): Promise<DuplicateCheck>;
@@ -49,6 +51,7 @@ function overMcp(client: Client): SemanticSurface {
   return {
     capabilities: () => mcp.ok<Capabilities>("memory_capabilities"),
     store: async (fields) => (await mcp.ok<StoreResult>("memory_store", fields)).memory,
+    storeResult: (fields) => mcp.ok<StoreResult>("memory_store", fields),
     remove: async (id) => void await mcp.ok("memory_delete", { id }),
     recall: (args) => mcp.ok<RecallResult>("memory_recall", args),
     checkDuplicate: (args) => mcp.ok<DuplicateCheck>("memory_check_duplicate", args),
@@ -62,6 +65,7 @@ function overHttp(url: string): SemanticSurface {
   return {
     capabilities: () => http.ok<Capabilities>("GET", "/api/v1/capabilities"),
     store: (fields) => http.created(fields),
+    storeResult: (fields) => http.ok<StoreResult>("POST", "/api/v1/memories", { json: fields, status: 201 }),
     remove: async (id) => void await http.ok("DELETE", `/api/v1/memories/${id}`),
     recall: (args) => http.ok<RecallResult>("POST", "/api/v1/recall", { json: args }),
     checkDuplicate: (args) => http.ok<DuplicateCheck>("POST", "/api/v1/check_duplicate", { json: args }),
@@ -223,6 +227,40 @@ async function semanticScenario(t: Deno.TestContext, surface: SemanticSurface): 
     await surface.refusedCheck({ ...DEPLOY, threshold: 1.5 }, "threshold");
     await surface.refusedCheck({ ...DEPLOY, threshold: 0.2 }, "threshold");
   });
+
+  await t.step("store with merge_threshold and no near duplicate creates a new memory", async () => {
+    const out = await surface.storeResult({
+      title: "Quarterly budget",
+      content: "Finance approved the hardware spend",
+      namespace: "sem/main",
+      merge_threshold: 0.99,
+    });
+    assert.equal(out.action, "created");
+    assert.equal(out.duplicate, false);
+    assert.equal(out.similarity, undefined);
+  });
+
+  await t.step(
+    "store with merge_threshold updates its near duplicate, keeping that memory's title",
+    async () => {
+      // Four unknown words, as TWIN: the same vector, so similarity 1 with TWIN (and no shared title).
+      const content = unknownWords(2, 0x4e42);
+      const out = await surface.storeResult({
+        title: unknownWords(2, 0x4e40),
+        content,
+        namespace: "sem/main",
+        merge_threshold: 0.99,
+        priority: 9,
+      });
+      assert.equal(out.action, "merged");
+      assert.equal(out.duplicate, true);
+      assert.equal(out.id, stored.TWIN!.id);
+      assert.equal(out.title, TWIN.title, "the merged memory keeps its title");
+      assert.equal(out.memory.content, content, "the new text replaces the old");
+      assert.equal(out.memory.priority, 9, "priority keeps the higher value");
+      assert.ok(out.similarity! > 0.99, `${out.similarity}`);
+    },
+  );
 }
 
 Deno.test("with the fixture models, MCP and HTTP servers embed in the background and answer hybrid, reranked and duplicate queries", async (t) => {
@@ -283,6 +321,18 @@ Deno.test("a keyword-tier server says why semantic is unavailable and refuses hy
       list: await http.ok<ListResult>("GET", "/api/v1/memories"),
       stats: await http.ok<Stats>("GET", "/api/v1/stats"),
     };
+
+    await t.step("store with merge_threshold is invalid input naming merge_threshold", async () => {
+      assertInvalid(
+        await http.api("POST", "/api/v1/memories", {
+          json: { title: "Merged?", content: "no embedder here", merge_threshold: 0.9 },
+        }),
+        "merge_threshold",
+      );
+      await mcp.fails("memory_store", { title: "Merged?", content: "no embedder", merge_threshold: 0.9 }, {
+        mentions: ["merge_threshold:"],
+      });
+    });
 
     await t.step(
       "recall in a semantic mode is invalid input naming mode (MCP isError, HTTP 400, CLI exit 2)",
