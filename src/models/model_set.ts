@@ -89,6 +89,27 @@ async function verified(modelsDir: string, model: ManifestModel): Promise<string
     problems.map((p) => `${model.path}/${p.file} ${p.problem}${p.detail ? ` (${p.detail})` : ""}`).join("; ");
 }
 
+/** Pick, verify and load the model of one role; a string says why there is none. */
+async function loadRole<T>(
+  config: Config,
+  models: ManifestModel[],
+  options: {
+    role: ModelRole;
+    name: string | undefined;
+    load: (dir: string, model: ManifestModel) => Promise<T>;
+  },
+): Promise<T | string> {
+  const entry = pick(models, options.role, options.name);
+  if (typeof entry === "string") return entry;
+  const problem = await verified(config.modelsDir, entry);
+  if (problem) return problem;
+  try {
+    return await options.load(config.modelsDir, entry);
+  } catch (error) {
+    return `${options.role} ${entry.name} did not load: ${(error as Error).message}`;
+  }
+}
+
 /**
  * Load the models the configured tier needs (or, with no tier configured, the highest tier the
  * verified models allow).
@@ -118,29 +139,25 @@ export async function loadModelSet(config: Config): Promise<ModelSet> {
   } catch (error) {
     return refuse("semantic", (error as Error).message);
   }
-  const embedderEntry = pick(models, "embedder", config.embedder);
-  if (typeof embedderEntry === "string") return refuse("semantic", embedderEntry);
-  const embedderProblem = await verified(config.modelsDir, embedderEntry);
-  if (embedderProblem) return refuse("semantic", embedderProblem);
-  try {
-    set.embedder = await loadEmbedder(config.modelsDir, embedderEntry);
-  } catch (error) {
-    return refuse("semantic", `embedder ${embedderEntry.name} did not load: ${(error as Error).message}`);
-  }
+  const embedder = await loadRole(config, models, {
+    role: "embedder",
+    name: config.embedder,
+    load: loadEmbedder,
+  });
+  if (typeof embedder === "string") return refuse("semantic", embedder);
+  set.embedder = embedder;
   set.tier = "semantic";
   if (wanted === "semantic") {
     set.unavailable.push({ tier: "smart", reason: "the semantic tier is configured" });
     return set;
   }
-  const rerankerEntry = pick(models, "reranker", config.reranker);
-  if (typeof rerankerEntry === "string") return refuse("smart", rerankerEntry);
-  const rerankerProblem = await verified(config.modelsDir, rerankerEntry);
-  if (rerankerProblem) return refuse("smart", rerankerProblem);
-  try {
-    set.reranker = await loadReranker(config.modelsDir, rerankerEntry);
-  } catch (error) {
-    return refuse("smart", `reranker ${rerankerEntry.name} did not load: ${(error as Error).message}`);
-  }
+  const reranker = await loadRole(config, models, {
+    role: "reranker",
+    name: config.reranker,
+    load: loadReranker,
+  });
+  if (typeof reranker === "string") return refuse("smart", reranker);
+  set.reranker = reranker;
   set.tier = "smart";
   return set;
 }

@@ -191,23 +191,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
   const report = (flags: GlobalFlags, result: Record<string, unknown>) =>
     io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
+  // A check prints its report, then fails (exit 1) when the report is not ok.
+  const check = (
+    command: Command,
+    options: { run: (flags: GlobalFlags) => Promise<{ ok: boolean }>; failure: string },
+  ) =>
+    command.action(async (_opts, self: Command) => {
+      const flags = self.optsWithGlobals() as GlobalFlags;
+      const result = await options.run(flags);
+      report(flags, result);
+      if (!result.ok) throw new MemoryError("unavailable", options.failure);
+    });
   const models = program.command("models").description("The operator's local models (models/manifest.json)");
-  models.command("verify")
-    .description("Check every model file against its SHA-256 in the manifest; exit 1 when any is refused")
-    .action(async (_opts, command: Command) => {
-      const flags = command.optsWithGlobals() as GlobalFlags;
-      const result = await io.modelsVerify(flags);
-      report(flags, result);
-      if (!result.ok) throw new MemoryError("unavailable", "Some models do not match the manifest");
-    });
-  program.command("doctor")
-    .description("Report which recall tiers run, which models are loaded, and why any tier is unavailable")
-    .action(async (_opts, command: Command) => {
-      const flags = command.optsWithGlobals() as GlobalFlags;
-      const result = await io.doctor(flags);
-      report(flags, result);
-      if (!result.ok) throw new MemoryError("unavailable", "doctor found problems (see above)");
-    });
+  check(
+    models.command("verify")
+      .description("Check every model file against its SHA-256 in the manifest; exit 1 when any is refused"),
+    { run: io.modelsVerify, failure: "Some models do not match the manifest" },
+  );
+  check(
+    program.command("doctor")
+      .description("Report which recall tiers run, which models are loaded, and why any tier is unavailable"),
+    { run: io.doctor, failure: "doctor found problems (see above)" },
+  );
   const index = program.command("index").description("The vector index of the semantic tier");
   index.command("rebuild")
     .description("Embed queued memories, then rebuild the vector index from the stored vectors and save it")

@@ -6,6 +6,7 @@ import * as m0004 from "./0004_porter_stemming.ts";
 import * as m0005 from "./0005_namespace_order.ts";
 import * as m0006 from "./0006_archive.ts";
 import * as m0007 from "./0007_vectors.ts";
+import * as m0008 from "./0008_vector_counts.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, ...m0005 },
   { version: 6, ...m0006 },
   { version: 7, ...m0007 },
+  { version: 8, ...m0008 },
 ];
