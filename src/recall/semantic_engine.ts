@@ -17,8 +17,6 @@ export interface Neighbour {
   similarity: number;
 }
 
-/** How many approximate neighbours to fetch at most before comparing the filtered rows exactly. */
-const ANN_FETCH_LIMIT = 2000;
 /** The most filtered vectors an exact comparison reads. */
 const EXACT_SCAN_LIMIT = 200_000;
 
@@ -111,36 +109,32 @@ export class SemanticEngine {
 
   /**
    * The live memories passing `filter` nearest to `vector`, best first, at least `minSimilarity`.
-   * The approximate search is widened while too few pass the filter; past ANN_FETCH_LIMIT (a
-   * selective filter) the filtered memories' stored vectors are compared exactly instead.
+   * When too few of the approximate neighbours pass the filter (a selective filter), the filtered
+   * memories' stored vectors are compared exactly instead.
    */
   async nearest(
     vector: Float32Array,
     options: { k: number; filter: MemoryFilter; now: string; minSimilarity: number },
   ): Promise<Neighbour[]> {
     const index = await this.index();
-    let fetch = Math.max(options.k * 2, 50);
-    for (;;) {
-      const hits = (await index.search(vector, fetch)).filter((h) => h.similarity >= options.minSimilarity);
-      const live = await this.#store.vectors.liveBySeq(hits.map((h) => h.label), {
-        filter: options.filter,
-        now: options.now,
-        model: index.model,
-      });
-      const bySeq = new Map(live.map((l) => [l.seq, l.memory]));
-      const out: Neighbour[] = [];
-      for (const h of hits) {
-        const memory = bySeq.get(h.label);
-        if (memory) out.push({ seq: h.label, memory, similarity: clampCosine(h.similarity) });
-        if (out.length === options.k) return out;
-      }
-      // Fewer than k passed: done when the search already returned everything above the floor.
-      if (hits.length < fetch || fetch >= index.size) return out;
-      if (fetch >= ANN_FETCH_LIMIT) {
-        return await this.#exactNearest(vector, { ...options, model: index.model });
-      }
-      fetch = Math.min(fetch * 4, ANN_FETCH_LIMIT, index.size);
+    const fetch = Math.min(Math.max(options.k * 2, 50), index.size);
+    const hits = (await index.search(vector, fetch)).filter((h) => h.similarity >= options.minSimilarity);
+    const live = await this.#store.vectors.liveBySeq(hits.map((h) => h.label), {
+      filter: options.filter,
+      now: options.now,
+      model: index.model,
+    });
+    const bySeq = new Map(live.map((l) => [l.seq, l.memory]));
+    const out: Neighbour[] = [];
+    for (const h of hits) {
+      const memory = bySeq.get(h.label);
+      if (memory) out.push({ seq: h.label, memory, similarity: clampCosine(h.similarity) });
+      if (out.length === options.k) return out;
     }
+    // Fewer than k passed. Done when the search returned everything above the floor; otherwise the
+    // filter is selective, and its few memories' vectors are compared exactly.
+    if (hits.length < fetch) return out;
+    return await this.#exactNearest(vector, { ...options, model: index.model });
   }
 
   async #exactNearest(

@@ -56,7 +56,10 @@ export class SqliteNamespaces implements NamespaceStore {
     const prefix = options.prefix === undefined
       ? ""
       : "AND (m.namespace = @prefix OR substr(m.namespace, 1, length(@prefix) + 1) = @prefix || '/')";
-    const sql = `SELECT m.namespace, count(*) AS n FROM memories m WHERE ${where.sql} ${prefix}
+    // The (namespace, expires_at) index covers the unfiltered count: 10 ms at 100k memories, where
+    // the planner's own choice (the namespace/seq index plus a row read each) takes 180 ms.
+    const sql = `SELECT m.namespace, count(*) AS n FROM memories m INDEXED BY memories_live_ns_expiry
+      WHERE ${where.sql} ${prefix}
       GROUP BY m.namespace ORDER BY m.namespace`;
     return this.#s.read(() => {
       const rows = this.#s.stmt(sql).all({

@@ -116,7 +116,7 @@ export class SqliteVectors implements VectorStore {
     return this.#s.read(() => {
       const rows = this.#s.stmt(
         `SELECT memory_seq AS seq, change, vector FROM memory_vectors
-         WHERE change > ? AND model = ? ORDER BY change LIMIT ?`,
+         WHERE change > ? AND +model = ? ORDER BY change LIMIT ?`,
       ).all(change, options.model, options.limit) as { seq: number; change: number; vector: Uint8Array }[];
       return rows.map((r) => ({ seq: r.seq, change: r.change, vector: fromBlob(r.vector) }));
     });
@@ -126,8 +126,9 @@ export class SqliteVectors implements VectorStore {
     if (ids.length === 0) return Promise.resolve(new Map());
     return this.#s.read(() => {
       const rows = this.#s.stmt(
-        `SELECT m.id, v.vector FROM memories m JOIN memory_vectors v ON v.memory_seq = m.seq
-         WHERE m.id IN (SELECT value FROM json_each(?)) AND v.model = ?`,
+        // CROSS JOIN and +v.model keep the planner on the ids: the model index would scan every vector.
+        `SELECT m.id, v.vector FROM memories m CROSS JOIN memory_vectors v ON v.memory_seq = m.seq
+         WHERE m.id IN (SELECT value FROM json_each(?)) AND +v.model = ?`,
       ).all(JSON.stringify(ids), options.model) as { id: string; vector: Uint8Array }[];
       return new Map(rows.map((r) => [r.id, fromBlob(r.vector)]));
     });
@@ -141,7 +142,7 @@ export class SqliteVectors implements VectorStore {
     return this.#s.read(() => {
       const clause = filterClause(options.filter, options.now);
       const rows = this.#s.stmt(
-        `SELECT m.* FROM memories m JOIN memory_vectors v ON v.memory_seq = m.seq AND v.model = @vector_model
+        `SELECT m.* FROM memories m CROSS JOIN memory_vectors v ON v.memory_seq = m.seq AND +v.model = @vector_model
          WHERE m.seq IN (SELECT value FROM json_each(@seqs)) AND ${clause.sql}`,
       ).all({ ...clause.params, seqs: JSON.stringify(seqs), vector_model: options.model }) as (MemoryRow & {
         seq: number;
@@ -157,7 +158,7 @@ export class SqliteVectors implements VectorStore {
       const clause = filterClause(options.filter, options.now);
       const rows = this.#s.stmt(
         `SELECT v.memory_seq AS seq, v.change, v.vector FROM memories m
-         JOIN memory_vectors v ON v.memory_seq = m.seq AND v.model = @vector_model
+         CROSS JOIN memory_vectors v ON v.memory_seq = m.seq AND +v.model = @vector_model
          WHERE ${clause.sql} LIMIT @vector_limit`,
       ).all({ ...clause.params, vector_model: options.model, vector_limit: options.limit }) as {
         seq: number;
