@@ -132,6 +132,8 @@ export interface MemoryStore {
    * `context: n` (any mode), the visible memories stored within n places of each match in its
    * namespace follow the matches, and every hit carries its neighbours' relevance (`before`,
    * `after`; 0 where a neighbour matches nothing, is filtered out or does not exist).
+   * A backend may bound the work of very common queries: the SQLite store scores only the most
+   * recent matches when the terms together match more memories than its score window allows.
    */
   keyword(
     terms: string[],

@@ -8,6 +8,10 @@ import type { SqliteSession } from "./session.ts";
 /** Every match of the query with its BM25 rank; the cost is FTS5's scoring, which ranks all anyway. */
 const SCAN_SQL = "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ?";
 
+/** Only the `?` most recent matches, scored (see WINDOW_ABOVE in sqlite_store.ts). */
+const WINDOW_SQL_SCAN =
+  "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?";
+
 /**
  * The most recent matches, unscored: for queries whose every term has a BM25 weight of zero
  * (FTS5 floors such an IDF at 1e-6), where scoring all matches would buy nothing but time.
@@ -54,12 +58,14 @@ function visibleSql(where: Clause): string {
 export function keywordWithContext(
   session: SqliteSession,
   match: string,
-  options: { where: Clause; now: string; limit: number; span: number; unweighted?: boolean },
+  options: { where: Clause; now: string; limit: number; span: number; unweighted?: boolean; window?: number },
 ): KeywordHit[] {
   const { where, limit, span } = options;
   const matches =
     (options.unweighted
       ? session.stmt(RECENT_SQL).raw(true).all(match, Math.max(limit * 20, 1000))
+      : options.window !== undefined
+      ? session.stmt(WINDOW_SQL_SCAN).raw(true).all(match, options.window)
       : session.stmt(SCAN_SQL).raw(true).all(match)) as [number, number][];
 
   const visible = (seqs: number[]): Set<number> =>

@@ -300,3 +300,41 @@ Deno.test("SqliteStore.get() of an archived memory says it is archived and how t
     store.close();
   }
 });
+
+Deno.test("a query whose terms match more memories than the score window ranks only the most recent matches", async () => {
+  const path = await tempDb();
+  const store = await SqliteStore.open(path, { now: NOW, scoreWindow: { above: 20, size: 10 } });
+  const wide = await SqliteStore.open(path, { now: NOW });
+  try {
+    // The oldest memory is the best match (the word three times); 30 newer ones mention it once.
+    const oldest = await upsert(store, draft({ title: "Heron heron", content: "heron notes" }));
+    for (let i = 0; i < 30; i++) {
+      await upsert(store, draft({ title: `Walk ${i}`, content: `saw a heron near pond ${i} today` }));
+    }
+    const search = (s: SqliteStore, mode: "any" | "all") =>
+      s.keyword(["heron"], { mode, filter: {}, now: NOW, limit: 5 });
+    for (const mode of ["any", "all"] as const) {
+      // 31 matches > 20: only the 10 most recent are scored, so the oldest is not among them.
+      const windowed = await search(store, mode);
+      assert.equal(windowed.length, 5);
+      assert.ok(
+        !windowed.some((h) => h.memory.id === oldest.memory.id),
+        `${mode}: the old best match is outside`,
+      );
+      // Without a window (the default bound is 10 000 matches) it ranks first.
+      const full = await search(wide, mode);
+      assert.equal(full[0]?.memory.id, oldest.memory.id, `${mode}: unbounded ranking puts it first`);
+    }
+    const withContext = await store.keyword(["heron"], {
+      mode: "any",
+      filter: {},
+      now: NOW,
+      limit: 5,
+      context: 1,
+    });
+    assert.ok(!withContext.some((h) => h.memory.id === oldest.memory.id), "recall's path is bounded too");
+  } finally {
+    store.close();
+    wide.close();
+  }
+});
