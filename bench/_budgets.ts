@@ -48,7 +48,7 @@ export const BUDGETS: readonly Budget[] = [
     percentile: "p95",
     budgetMs: 200,
     rows: [],
-    notImplemented: "no embedder in this build (keyword tier only)",
+    notImplemented: "needs models: measured by bench:semantic with the fixture models (bench/RESULTS.md)",
   },
   { key: "search", label: "memory_search (FTS5)", percentile: "p95", budgetMs: 100, rows: ["memory_search"] },
   {
@@ -57,7 +57,7 @@ export const BUDGETS: readonly Budget[] = [
     percentile: "p95",
     budgetMs: 50,
     rows: [],
-    notImplemented: "no memory_check_duplicate operation",
+    notImplemented: "needs models: measured by bench:semantic with the fixture models (bench/RESULTS.md)",
   },
   {
     key: "kg_query",
