@@ -43,6 +43,8 @@ export const ROWS: readonly string[] = [
   "memory_kg_query depth 5",
   "memory_kg_timeline",
   "memory_get_taxonomy",
+  "memory_store (with embedding)",
+  "memory_check_duplicate",
 ];
 
 /**
@@ -52,7 +54,7 @@ export const ROWS: readonly string[] = [
 export function opSpecs(
   workload: Workload,
   ids: readonly string[],
-  options: { seed: number; size: number; surface: string; pool: number },
+  options: { seed: number; size: number; surface: string; pool: number; semantic?: boolean },
 ): OpSpec[] {
   const rng = (tag: string) => stream(options.seed, options.size, `${options.surface}:${tag}`);
   const pool = Math.max(1, options.pool);
@@ -71,7 +73,40 @@ export function opSpecs(
     input: (i) => ({ source_id: at(sources, i), max_depth: depth }),
     check: count,
   });
+  const semantic: OpSpec[] = !options.semantic ? [] : [
+    {
+      // The reference's "store with embedding": the text is embedded before the write, to merge
+      // into a near duplicate (none is that near here, so each call creates).
+      row: "memory_store (with embedding)",
+      op: "memory_store",
+      input: () => ({ ...workload.next(), merge_threshold: 0.99 }),
+      check: (out) => {
+        if (out.action !== "created" && out.action !== "merged") {
+          throw new Error(`memory_store with merge_threshold: unexpected action ${out.action}`);
+        }
+        return undefined;
+      },
+    },
+    {
+      // Half exact copies of stored memories (duplicates), half new Zipf text.
+      row: "memory_check_duplicate",
+      op: "memory_check_duplicate",
+      input: (i) => at(drafts, i),
+      check: (out) => {
+        if (typeof out.is_duplicate !== "boolean") throw new Error("memory_check_duplicate: no verdict");
+        return out.is_duplicate ? 1 : 0;
+      },
+    },
+  ];
+  const drafts = !options.semantic ? [] : draw("duplicate", (r) => {
+    if (r() < 0.5) {
+      const stored = workload.memory(Math.floor(r() * workload.count));
+      return { title: stored.title, content: stored.content };
+    }
+    return { title: workload.words(r, 5), content: workload.words(r, 30) };
+  });
   return [
+    ...semantic,
     {
       // Every other session starts in a namespace, as a hook scoped to a project does.
       row: "memory_session_start",

@@ -53,8 +53,9 @@ export async function openInProcess(
   db: string,
   actor: string,
   seed?: number,
+  modelsDir?: string,
 ): Promise<{ deps: Deps; ctx: OpContext }> {
-  const deps = await openDeps(loadConfig({ db }));
+  const deps = await openDeps(loadConfig(modelsDir ? { db, modelsDir } : { db }));
   deps.log = SILENT;
   if (seed !== undefined) deps.ids = seededIds(seed);
   return { deps, ctx: { ...deps, actor } };
@@ -77,8 +78,8 @@ export function inProcessDriverOf(deps: Deps, ctx: OpContext): Driver {
 }
 
 /** The MCP driver: `ai-memory mcp` over stdio, through the MCP SDK client's callTool. */
-export async function mcpDriver(db: string): Promise<Driver> {
-  const client = await connectMcp(db);
+export async function mcpDriver(db: string, serverArgs: string[] = []): Promise<Driver> {
+  const client = await connectMcp(db, serverArgs);
   const transport = client.transport as { pid?: number | null } | undefined;
   return {
     surface: "mcp",
@@ -103,8 +104,8 @@ function queryString(input: Record<string, unknown>): string {
 }
 
 /** The HTTP driver: `ai-memory serve` on 127.0.0.1 with an ephemeral port, one fetch per call. */
-export async function httpDriver(db: string): Promise<Driver> {
-  const server = await startServer(db);
+export async function httpDriver(db: string, serverArgs: string[] = []): Promise<Driver> {
+  const server = await startServer(db, serverArgs);
   // startServer does not expose the child's pid: find it by its unique --db argument.
   const pid = await pidByArgument(db);
   return {
@@ -130,15 +131,20 @@ export async function httpDriver(db: string): Promise<Driver> {
   };
 }
 
-/** A driver for `surface` on `db`. */
-export function openDriver(surface: SurfaceName, db: string, actor: string): Promise<Driver> {
+/** A driver for `surface` on `db`; `serverArgs` go to the server processes (e.g. `--config F`). */
+export function openDriver(
+  surface: SurfaceName,
+  db: string,
+  actor: string,
+  serverArgs: string[] = [],
+): Promise<Driver> {
   switch (surface) {
     case "inproc":
       return inProcessDriver(db, actor);
     case "mcp":
-      return mcpDriver(db);
+      return mcpDriver(db, serverArgs);
     case "http":
-      return httpDriver(db);
+      return httpDriver(db, serverArgs);
   }
 }
 

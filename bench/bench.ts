@@ -22,6 +22,10 @@ import { measureRows, median, type Plan, type RowMeasurement } from "./_measure.
 import { type OpSpec, opSpecs, ROWS, STORED_QUERY_SHARE, stream, writesLast } from "./_ops.ts";
 import { connectServerMemory, entityOf, seedPeer, serverMemoryVersion } from "./_peer.ts";
 import { seedDatabase } from "./_seed.ts";
+import { dirname } from "node:path";
+import { drainQueue } from "../src/recall/embed_worker.ts";
+import { readManifest } from "../src/models/model_set.ts";
+import type { Deps } from "../src/ops/operation.ts";
 import { PeakRss } from "./_stats.ts";
 import {
   type Driver,
@@ -35,6 +39,7 @@ import {
 import { type Draft, Workload } from "./_workload.ts";
 
 const DEFAULT_SEED = 20_240_601;
+const DEFAULT_MODELS = "test/fixtures/models";
 const DATA_DIR = "data/bench";
 const ACTOR = "bench:bench";
 const PEER_PACKAGE = "@modelcontextprotocol/server-memory";
@@ -53,6 +58,9 @@ function usage(): string {
     "  --peer-sizes LIST   sizes of the server-memory comparison (default 1000,10000; 'none' to skip)",
     "  --peer-iterations N measured calls per operation and server in the comparison (default 200)",
     "  --seed N            PRNG seed for the synthetic data (default " + DEFAULT_SEED + ")",
+    "  --models DIR        models for the semantic rows (default " + DEFAULT_MODELS + ", random-weight",
+    "                      fixtures: costs of the right shape, meaningless similarities; 'none' skips them)",
+    "  --semantic-sizes L  sizes with the semantic rows, after embedding the seeded memories (default 1000,10000)",
   ].join("\n");
 }
 
@@ -63,6 +71,9 @@ interface Options {
   plan: Plan;
   peerSizes: number[];
   peerPlan: Plan;
+  /** Models directory for the semantic rows; undefined skips them. */
+  models: string | undefined;
+  semanticSizes: number[];
 }
 
 function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -92,6 +103,8 @@ function parseOptions(args: string[]): Options | undefined {
       warmup: { type: "string" },
       "peer-sizes": { type: "string" },
       "peer-iterations": { type: "string" },
+      models: { type: "string" },
+      "semantic-sizes": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -125,6 +138,8 @@ function parseOptions(args: string[]): Options | undefined {
     plan: plan(iterations),
     peerSizes: sizeList("peer-sizes", values["peer-sizes"] ?? "1000,10000"),
     peerPlan: plan(peerIterations),
+    models: values.models === "none" ? undefined : values.models ?? DEFAULT_MODELS,
+    semanticSizes: sizeList("semantic-sizes", values["semantic-sizes"] ?? "1000,10000"),
   };
 }
 
@@ -152,6 +167,34 @@ function logRows(surface: string, size: number, rows: readonly BenchRow[]): void
   }
 }
 
+/** Copy the manifest and the files it lists from `from` into `to`, as an operator places models. */
+async function placeModels(from: string, to: string): Promise<string> {
+  await Deno.mkdir(to, { recursive: true });
+  await Deno.copyFile(`${from}/manifest.json`, `${to}/manifest.json`);
+  for (const model of await readManifest(from)) {
+    for (const file of model.files) {
+      const target = `${to}/${model.path}/${file.path}`;
+      await Deno.mkdir(dirname(target), { recursive: true });
+      await Deno.copyFile(`${from}/${model.path}/${file.path}`, target);
+    }
+  }
+  return to;
+}
+
+/** Embed every seeded memory and save the vector index, so every surface starts with it loaded. */
+async function embedSeeded(deps: Deps): Promise<void> {
+  const embedder = (await deps.semantic.models()).embedder;
+  if (!embedder) throw new Error("--models: no embedder could be loaded (see `ai-memory doctor`)");
+  const started = performance.now();
+  const embedded = await drainQueue(deps.store.vectors, { embedder, clock: deps.clock });
+  await deps.semantic.rebuildIndex();
+  progress(
+    `  embedded ${embedded} memories with ${embedder.model} (${embedder.dimensions}-d) in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s`,
+  );
+}
+
 /** Seed one database, then measure every row through each surface in turn. */
 async function benchSize(
   size: number,
@@ -166,9 +209,20 @@ async function benchSize(
   try {
     progress(`size ${sizeLabel(size)}: seeding ${db}`);
     const workload = new Workload(options.seed);
-    const { deps, ctx } = await openInProcess(db, ACTOR, options.seed);
+    const semantic = options.models !== undefined && options.semanticSizes.includes(size);
+    // Placed under the database's directory, where the servers' permission sets may read them.
+    const modelsDir = semantic ? await placeModels(options.models!, `${dir}/models`) : undefined;
+    const { deps, ctx } = await openInProcess(db, ACTOR, options.seed, modelsDir);
     let inproc: Driver | undefined = inProcessDriverOf(deps, ctx);
     const { ids, seeding } = await seedDatabase(ctx, workload, size, { seed: options.seed, rss, progress });
+    // The servers read the models directory from a config file beside the database.
+    const serverArgs: string[] = [];
+    if (modelsDir) {
+      await embedSeeded(deps);
+      const config = `${dir}/config.json`;
+      await Deno.writeTextFile(config, JSON.stringify({ modelsDir }));
+      serverArgs.push("--config", config);
+    }
     const result: BenchSize = {
       size,
       seeding,
@@ -183,11 +237,11 @@ async function benchSize(
         await inproc?.close();
         inproc = undefined;
       }
-      const driver = surface === "inproc" ? inproc! : await openDriver(surface, db, ACTOR);
+      const driver = surface === "inproc" ? inproc! : await openDriver(surface, db, ACTOR, serverArgs);
       try {
         const plan = options.plan;
         const pool = plan.rounds * (plan.warmup + plan.perRound);
-        const specs = opSpecs(workload, ids, { seed: options.seed, size, surface, pool });
+        const specs = opSpecs(workload, ids, { seed: options.seed, size, surface, pool, semantic });
         const server = new ProcessPeak(() => driver.pid());
         const afterRound = () => server.sample();
         // Reading rows first, on exactly `size` memories; memory_store last, as it adds memories.
