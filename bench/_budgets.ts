@@ -33,7 +33,7 @@ export const BUDGETS: readonly Budget[] = [
     label: "memory_recall (hot, depth=1)",
     percentile: "p95",
     budgetMs: 50,
-    rows: ["memory_recall"],
+    rows: ["memory_recall", "memory_recall hybrid"],
   },
   {
     key: "store",

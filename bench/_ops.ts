@@ -43,6 +43,8 @@ export const ROWS: readonly string[] = [
   "memory_kg_query depth 5",
   "memory_kg_timeline",
   "memory_get_taxonomy",
+  "memory_recall hybrid",
+  "memory_recall hybrid+rerank",
   "memory_store (with embedding)",
   "memory_check_duplicate",
 ];
@@ -73,7 +75,15 @@ export function opSpecs(
     input: (i) => ({ source_id: at(sources, i), max_depth: depth }),
     check: count,
   });
+  const recallIn = (mode: string): OpSpec => ({
+    row: mode === "keyword" ? "memory_recall" : `memory_recall ${mode}`,
+    op: "memory_recall",
+    input: (i) => ({ context: at(recalls, i), limit: 10, mode }),
+    check: count,
+  });
   const semantic: OpSpec[] = !options.semantic ? [] : [
+    recallIn("hybrid"),
+    recallIn("hybrid+rerank"),
     {
       // The reference's "store with embedding": the text is embedded before the write, to merge
       // into a near duplicate (none is that near here, so each call creates).
@@ -114,12 +124,8 @@ export function opSpecs(
       input: (i) => i % 2 === 0 ? { limit: 10 } : { limit: 10, namespace: at(namespaces, i) },
       check: count,
     },
-    {
-      row: "memory_recall",
-      op: "memory_recall",
-      input: (i) => ({ context: at(recalls, i), limit: 10 }),
-      check: count,
-    },
+    // Keyword mode named, so the row means the same with or without models loaded.
+    recallIn("keyword"),
     {
       row: "memory_store",
       op: "memory_store",

@@ -20,7 +20,9 @@ export const memoryCapabilities = defineOperation({
     embeddings: z.object({
       vectors: z.number().int().describe("Memories with a vector from the active embedder"),
       pending: z.number().int().describe("Memories waiting to be embedded"),
-    }).describe("Progress of the embedding queue"),
+      index: z.enum(["ready", "building", "none"])
+        .describe("The vector index: ready, building (recall without a mode answers by keyword), none yet"),
+    }).describe("Progress of the embedding queue and the vector index"),
     models: z.object({
       embedder: z.string().nullable().describe("Loaded embedding model, if any"),
       reranker: z.string().nullable().describe("Loaded cross-encoder, if any"),
@@ -44,7 +46,7 @@ export const memoryCapabilities = defineOperation({
       tier: set.tier,
       recall_modes: await ctx.semantic.modes(),
       unavailable: set.unavailable,
-      embeddings: { vectors: vectors.vectors, pending: vectors.pending },
+      embeddings: { vectors: vectors.vectors, pending: vectors.pending, index: ctx.semantic.indexState() },
       models: { embedder: set.embedder?.model ?? null, reranker: set.reranker?.model ?? null, llm: null },
       features: {
         keyword_recall: true,

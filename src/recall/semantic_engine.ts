@@ -35,6 +35,8 @@ export class SemanticEngine {
   readonly #store: MemoryStore;
   #models: Promise<ModelSet> | undefined;
   #index: Promise<SemanticIndex> | undefined;
+  /** True while warmUp() is building the index in the background. */
+  #warming = false;
 
   constructor(config: Config, store: MemoryStore) {
     this.#config = config;
@@ -60,7 +62,9 @@ export class SemanticEngine {
   async resolveMode(requested: RecallMode | undefined, field = "mode"): Promise<RecallMode> {
     const set = await this.models();
     const best = MODE_OF_TIER[set.tier];
-    if (requested === undefined) return best;
+    // While a server builds its index, an unspecified mode is answered by keyword (and the response
+    // says so in `mode`); a request that names a semantic mode waits for the index.
+    if (requested === undefined) return this.#warming ? "keyword" : best;
     const modes = await this.modes();
     if (modes.includes(requested)) return requested;
     const tier = TIERS.find((t) => MODE_OF_TIER[t] === requested)!;
@@ -152,6 +156,23 @@ export class SemanticEngine {
       const memory = bySeq.get(b.seq);
       return memory ? [{ seq: b.seq, memory, similarity: b.similarity }] : [];
     });
+  }
+
+  /**
+   * Open (or build) the index in the background, so a server answers at once: until it is ready,
+   * recall without a mode answers by keyword. Resolves when the index is ready.
+   */
+  warmUp(): Promise<SemanticIndex> {
+    this.#warming = true;
+    return this.index().finally(() => {
+      this.#warming = false;
+    });
+  }
+
+  /** `ready` once the index is open, `building` while warmUp() builds it, `none` before either. */
+  indexState(): "ready" | "building" | "none" {
+    if (this.#warming) return "building";
+    return this.#index ? "ready" : "none";
   }
 
   /** Build the index afresh from the stored vectors and save it; returns it. */

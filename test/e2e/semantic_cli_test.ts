@@ -140,7 +140,7 @@ Deno.test("CLI one-shot commands only queue embeddings; index rebuild embeds the
     "stored from the CLI, the memories wait in the queue and hybrid recall cannot see them",
     async () => {
       const caps = json<Capabilities>(await cli("capabilities"), "capabilities");
-      assert.deepEqual(caps.embeddings, { vectors: 0, pending: 3 });
+      assert.deepEqual(caps.embeddings, { vectors: 0, pending: 3, index: "none" });
       const hybrid = await recall(unknownFive, "hybrid");
       assert.equal(hybrid.mode, "hybrid");
       assert.equal(hybrid.count, 0);

@@ -126,7 +126,7 @@ async function semanticScenario(t: Deno.TestContext, surface: SemanticSurface): 
       const queue = await untilEmbedded(async () => (await surface.capabilities()).embeddings, {
         vectors: 5,
       });
-      assert.deepEqual(queue, { vectors: 5, pending: 0 });
+      assert.deepEqual(queue, { vectors: 5, pending: 0, index: "ready" });
       await surface.remove(stored.DELETED!.id);
     },
   );
@@ -487,6 +487,7 @@ Deno.test("the vector index is saved beside the database at a clean stop, and af
       assert.deepEqual(await untilEmbedded(queueOf(server.url), { vectors: 50 }), {
         vectors: 50,
         pending: 0,
+        index: "ready",
       });
     } finally {
       await server.stop();
@@ -513,7 +514,8 @@ Deno.test("the vector index is saved beside the database at a clean stop, and af
     async () => {
       const server = await startKillableServer(db, { env });
       try {
-        assert.deepEqual(await queueOf(server.url)(), { vectors: 50, pending: 0 });
+        const queue = await queueOf(server.url)();
+        assert.deepEqual({ vectors: queue.vectors, pending: queue.pending }, { vectors: 50, pending: 0 });
         const http = httpClient(server.url);
         for (let i = 0; i < 5; i++) {
           later.push(
@@ -525,6 +527,7 @@ Deno.test("the vector index is saved beside the database at a clean stop, and af
         assert.deepEqual(await untilEmbedded(queueOf(server.url), { vectors: 56 }), {
           vectors: 56,
           pending: 0,
+          index: "ready",
         });
       } finally {
         assert.equal((await server.kill("SIGKILL")).signal, "SIGKILL");
@@ -561,6 +564,7 @@ Deno.test("the vector index is saved beside the database at a clean stop, and af
         assert.deepEqual(await untilEmbedded(queueOf(server.url), { vectors: 59 }), {
           vectors: 59,
           pending: 0,
+          index: "ready",
         });
         const http = httpClient(server.url);
         for (const memory of later) {

@@ -83,8 +83,8 @@ export type Embeddings = Capabilities["embeddings"];
 
 /**
  * Read the queue with `read` (memory_capabilities on some surface) every 100 ms until nothing is
- * pending and at least `vectors` memories have a vector; fails after `timeoutMs` (20 s) with the
- * last reading.
+ * pending, at least `vectors` memories have a vector and the vector index is ready; fails after
+ * `timeoutMs` (20 s) with the last reading.
  */
 export async function untilEmbedded(
   read: () => Promise<Embeddings>,
@@ -92,7 +92,7 @@ export async function untilEmbedded(
 ): Promise<Embeddings> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   let last = await read();
-  while (last.pending > 0 || last.vectors < options.vectors) {
+  while (last.pending > 0 || last.vectors < options.vectors || last.index !== "ready") {
     if (Date.now() > deadline) {
       throw new Error(`embedding did not finish: ${JSON.stringify(last)}, wanted ${options.vectors} vectors`);
     }
