@@ -22,6 +22,10 @@ type Transformers = typeof import("@huggingface/transformers");
 
 let loaded: Promise<Transformers> | undefined;
 
+// One inference thread: a server embeds in the background while it answers requests, and ONNX
+// Runtime's default (a thread per core) took every core from the request path.
+const SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+
 /** The library, configured once for this process: local files under `modelsDir` only. */
 function transformersFor(modelsDir: string): Promise<Transformers> {
   loaded ??= import("@huggingface/transformers").then((t) => {
@@ -56,6 +60,7 @@ export async function loadEmbedder(modelsDir: string, model: ManifestModel): Pro
     dtype: "fp32",
     device: "cpu",
     local_files_only: true,
+    session_options: SESSION_OPTIONS,
   });
   const dimensions = model.dimensions ?? 0;
   const pooling = model.pooling ?? "mean";
@@ -91,6 +96,7 @@ export async function loadReranker(modelsDir: string, model: ManifestModel): Pro
     ...options,
     dtype: "fp32",
     device: "cpu",
+    session_options: SESSION_OPTIONS,
   });
   const reranker: Reranker = {
     model: `${model.name}@${model.version}`,
