@@ -66,11 +66,10 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
   if (models.embedder) {
     // Loading a saved index takes under a second; building one for 100k memories takes minutes, and
     // the server answers meanwhile (keyword by default, semantic modes when asked, once it is ready).
-    const warming = deps.semantic.warmUp().then(
+    void deps.semantic.warmUp().then(
       (index) => deps.log.info("vector index ready", { entries: index.size, from: index.origin }),
       (error) => deps.log.error("vector index failed", { error: (error as Error).message }),
     );
-    void warming;
     stopWorker = startEmbedWorker(deps.store.vectors, {
       embedder: models.embedder,
       clock: deps.clock,

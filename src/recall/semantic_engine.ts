@@ -107,7 +107,11 @@ export class SemanticEngine {
         dimensions: embedder.dimensions,
         file: { path: indexFilePath(this.#config), passphrase: this.#config.passphrase },
       })
-    );
+    ).catch((error) => {
+      // A failed open (e.g. the database briefly unreadable) is tried again by the next caller.
+      this.#index = undefined;
+      throw error;
+    });
     return await this.#index;
   }
 
