@@ -1,5 +1,6 @@
 // The report of `ai-memory bench`: its JSON shape, and the same figures as plain-text tables (stdout)
 // and Markdown tables (bench/results/bench-latest.md, the source of bench/RESULTS.md).
+import { writeResultFiles } from "./_results.ts";
 import { BUDGETS, type BudgetVerdict, HEADROOM } from "./_budgets.ts";
 import type { Plan } from "./_measure.ts";
 import type { Seeding } from "./_seed.ts";
@@ -340,12 +341,7 @@ export function renderMarkdown(report: BenchReport): string {
 
 /** Write the JSON and Markdown reports under `dir`; returns the JSON path. */
 export async function writeBenchReport(report: BenchReport, dir = "bench/results"): Promise<string> {
-  await Deno.mkdir(dir, { recursive: true });
-  const stamp = report.startedAt.slice(0, 19).replaceAll(":", "-") + "Z";
-  const path = `${dir}/bench-${stamp}.json`;
-  const text = JSON.stringify(report, null, 2) + "\n";
-  await Deno.writeTextFile(path, text);
-  await Deno.writeTextFile(`${dir}/bench-latest.json`, text);
+  const { path } = await writeResultFiles(report, { name: "bench", dir });
   await Deno.writeTextFile(`${dir}/bench-latest.md`, renderMarkdown(report));
   return path;
 }

@@ -1,5 +1,6 @@
 // Recall-quality scoring for the LoCoMo protocol: any@k and recall@k per question, their shares
 // overall and per category, the printed table and the JSON report under bench/results/.
+import { writeResultFiles } from "./_results.ts";
 import type { LatencyStats } from "./_stats.ts";
 
 /** What one question got back: its evidence and the dia_ids recalled, best first. */
@@ -121,12 +122,6 @@ export function renderQualityTable(report: QualityReport): string {
 
 /** Write the report to bench/results/recall_quality-<timestamp>.json and recall_quality-latest.json. */
 export async function writeQualityReport(report: QualityReport, dir = "bench/results"): Promise<string> {
-  await Deno.mkdir(dir, { recursive: true });
-  const stamp = report.startedAt.slice(0, 19).replaceAll(":", "-") + "Z";
   const variant = report.mode === "keyword" ? "" : `-${report.mode.replace("+", "-")}-${report.fusion}`;
-  const path = `${dir}/recall_quality${variant}-${stamp}.json`;
-  const text = JSON.stringify(report, null, 2) + "\n";
-  await Deno.writeTextFile(path, text);
-  await Deno.writeTextFile(`${dir}/recall_quality${variant}-latest.json`, text);
-  return path;
+  return (await writeResultFiles(report, { name: `recall_quality${variant}`, dir })).path;
 }

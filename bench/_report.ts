@@ -1,5 +1,6 @@
 // The benchmark's results: their shape, the informative latency targets, the printed table and
 // the JSON files under bench/results/. Nothing here measures; it only formats and writes.
+import { writeResultFiles } from "./_results.ts";
 import type { LatencyStats } from "./_stats.ts";
 
 /** Where a measured call ran: in this process, the store layer alone, or over MCP stdio. */
@@ -192,11 +193,5 @@ export function renderTable(report: BenchReport): string {
 
 /** Write the report to bench/results/store_recall-<timestamp>.json and latest.json; returns the first path. */
 export async function writeReport(report: BenchReport, dir = "bench/results"): Promise<string> {
-  await Deno.mkdir(dir, { recursive: true });
-  const stamp = report.startedAt.slice(0, 19).replaceAll(":", "-") + "Z";
-  const path = `${dir}/store_recall-${stamp}.json`;
-  const text = JSON.stringify(report, null, 2) + "\n";
-  await Deno.writeTextFile(path, text);
-  await Deno.writeTextFile(`${dir}/latest.json`, text);
-  return path;
+  return (await writeResultFiles(report, { name: "store_recall", latest: "latest.json", dir })).path;
 }

@@ -5,6 +5,7 @@
 // shared machine: 25 interleaved windows of the same 100 inputs per row, a calibration batch between
 // windows, the lower quartile of the windows' p95 / calibration, and a row over the threshold
 // measured once more (twice as long) before it fails. `--update` writes the baseline.
+import { writeResultFiles } from "./_results.ts";
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
 import { sizeLabel } from "./_bench_report.ts";
@@ -316,11 +317,7 @@ async function check(
     worstChange: worst,
     pass: failed.length === 0,
   };
-  await Deno.mkdir("bench/results", { recursive: true });
-  const stamp = report.startedAt.slice(0, 19).replaceAll(":", "-") + "Z";
-  const text = JSON.stringify(report, null, 2) + "\n";
-  await Deno.writeTextFile(`bench/results/check-${stamp}.json`, text);
-  await Deno.writeTextFile("bench/results/check-latest.json", text);
+  await writeResultFiles(report, { name: "check" });
   console.log("");
   for (const size of SIZES) {
     const now = figures.find((f) => f.size === size)?.calibrationMs;

@@ -1,6 +1,7 @@
 // deno-lint-ignore-file no-console -- printing the results is this program's job
 // Semantic-tier benchmark: at each size, stores the workload with the embedding worker running,
 // then times index build, save and start-up, recall per mode, store+embed and check_duplicate.
+import { writeResultFiles } from "./_results.ts";
 import { parseArgs } from "node:util";
 import { loadConfig, openDeps } from "../src/runtime.ts";
 import type { OpContext } from "../src/ops/operation.ts";
@@ -250,10 +251,6 @@ const report = {
   sizes: reports,
   machine: machineDetails(),
 };
-await Deno.mkdir("bench/results", { recursive: true });
-const stamp = startedAt.toISOString().slice(0, 19).replaceAll(":", "-") + "Z";
-const text = JSON.stringify(report, null, 2) + "\n";
-await Deno.writeTextFile(`bench/results/semantic-${stamp}.json`, text);
-await Deno.writeTextFile("bench/results/semantic-latest.json", text);
+const written = await writeResultFiles(report, { name: "semantic" });
 console.log(render(reports));
-console.log(`Wrote bench/results/semantic-${stamp}.json and semantic-latest.json.`);
+console.log(`Wrote ${written.path} and ${written.latest}.`);

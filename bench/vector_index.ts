@@ -2,6 +2,7 @@
 // Vector index benchmark: builds the hnswlib-wasm index on clustered unit vectors, then measures
 // query latency, recall@k against the exact index (plain and filtered), serialize and reopen
 // ("start-up") time and peak RSS; writes bench/results/vector_index-*.json.
+import { writeResultFiles } from "./_results.ts";
 import { parseArgs } from "node:util";
 import { openBruteForceIndex } from "../src/vector/brute_force.ts";
 import { openHnswIndex } from "../src/vector/hnsw_wasm.ts";
@@ -278,8 +279,7 @@ const report = {
     recall: r.recall,
   })),
 };
-await Deno.mkdir("bench/results", { recursive: true });
-const stamp = report.startedAt.slice(0, 19).replaceAll(":", "-") + "Z";
-const text = JSON.stringify(report, null, 2) + "\n";
-await Deno.writeTextFile(`bench/results/vector_index-${stamp}.json`, text);
-await Deno.writeTextFile(`bench/results/vector_index-${sizeLabel(N)}-${DIM}d-latest.json`, text);
+await writeResultFiles(report, {
+  name: "vector_index",
+  latest: `vector_index-${sizeLabel(N)}-${DIM}d-latest.json`,
+});

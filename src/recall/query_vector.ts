@@ -1,6 +1,7 @@
 // The query side of semantic recall: the context embedded, with the conversation's extra terms
 // fused in as the reference does (0.7 context + 0.3 terms, renormalised).
 import type { Embedder } from "../models/onnx.ts";
+import { normalised } from "../vector/brute_force.ts";
 
 /** Dot product; the cosine similarity of unit vectors. */
 export function dot(a: Float32Array, b: Float32Array): number {
@@ -18,7 +19,5 @@ export async function queryVector(
   const extra = (contextTokens ?? []).join(" ").trim();
   const [main, terms] = await embedder.embed(extra ? [context, extra] : [context]);
   if (!terms) return main!;
-  const fused = main!.map((x, i) => 0.7 * x + 0.3 * terms[i]!);
-  const norm = Math.sqrt(dot(fused, fused)) || 1;
-  return fused.map((x) => x / norm);
+  return normalised(main!.map((x, i) => 0.7 * x + 0.3 * terms[i]!));
 }
