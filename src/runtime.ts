@@ -88,6 +88,7 @@ export async function openStore(config: Config): Promise<MemoryStore> {
     now: systemClock.now().toISOString(),
     busyTimeoutMs: config.busyTimeoutMs,
     retryMs: config.writeRetryMs,
+    scoreBudget: config.scoreBudget,
     ...(config.passphrase ? { passphrase: config.passphrase } : {}),
   });
 }

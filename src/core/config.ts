@@ -57,6 +57,11 @@ export const configSchema = z.object({
     ),
   duplicateThreshold: z.number().min(0.5).max(1).default(0.85)
     .describe("Cosine similarity from which memory_check_duplicate calls two memories duplicates"),
+  scoreBudget: z.number().int().min(100).max(1_000_000).default(2500)
+    .describe(
+      "How many keyword matches one query scores at most: the rare terms' always, the common terms' " +
+        "where they decide the ranking, else their most recent (see docs/keyword-recall.md)",
+    ),
   busyTimeoutMs: z.number().int().min(0).default(5000)
     .describe("How long one SQLite call waits for another process's lock"),
   writeRetryMs: z.number().int().min(0).default(30_000)

@@ -1,23 +1,10 @@
 // OR-mode keyword matches with their stored context: the memories saved just before and after each
 // match in its namespace (as when an agent stores a conversation turn by turn), with their relevance.
 import type { KeywordHit } from "../store.ts";
+import type { Match, ScoredMatches } from "./bm25_budget.ts";
 import type { Clause } from "./filters.ts";
 import { type MemoryRow, rowToMemory } from "./rows.ts";
 import type { SqliteSession } from "./session.ts";
-
-/** Every match of the query with its BM25 rank; the cost is FTS5's scoring, which ranks all anyway. */
-const SCAN_SQL = "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ?";
-
-/** Only the `?` most recent matches, scored (see WINDOW_ABOVE in sqlite_store.ts). */
-const WINDOW_SQL_SCAN =
-  "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?";
-
-/**
- * The most recent matches, unscored: for queries whose every term has a BM25 weight of zero
- * (FTS5 floors such an IDF at 1e-6), where scoring all matches would buy nothing but time.
- */
-const RECENT_SQL =
-  "SELECT rowid, -1e-6 AS rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?";
 
 // The live, unexpired memories stored within `reach` places of each seq in its namespace.
 const WINDOW_SQL = `SELECT m.seq AS seq,
@@ -34,7 +21,7 @@ const WINDOW_SQL = `SELECT m.seq AS seq,
 const ROWS_SQL = "SELECT m.* FROM memories m WHERE m.seq IN (SELECT value FROM json_each(?))";
 
 /** The `n` best [seq, rank] matches, best (lowest rank) first; only the ranks of all are sorted. */
-export function bestFirst(matches: readonly [number, number][], n: number): [number, number][] {
+export function bestFirst(matches: readonly Match[], n: number): Match[] {
   let pool = matches;
   if (matches.length > n) {
     const ranks = Float64Array.from(matches, ([, rank]) => rank).sort();
@@ -49,42 +36,63 @@ function visibleSql(where: Clause): string {
     WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs)) AND ${where.sql}`;
 }
 
+/** Which of `seqs` pass `where`. Call inside a read. */
+export function visibleSeqs(session: SqliteSession, where: Clause, seqs: readonly number[]): Set<number> {
+  if (seqs.length === 0) return new Set();
+  const rows = session.stmt(visibleSql(where)).all({ ...where.params, ctx_seqs: JSON.stringify(seqs) }) as {
+    seq: number;
+  }[];
+  return new Set(rows.map((r) => r.seq));
+}
+
 /**
- * The best `limit` memories matching `match` (an FTS5 OR expression) that pass `where`, then the
- * visible memories within `span` places of each in its namespace (relevance 0 when they match no
- * term). Every returned hit carries the relevance of its `span` neighbours on each side, nearest
- * first; a neighbour that matches nothing or is filtered out counts 0. Call inside a read.
+ * The best `limit` matches that pass `where`, best first, from `score` (see bm25_budget.ts): the
+ * best few checked first, all of them only when filters leave too few; and when some matches were
+ * left unscored below a known ceiling, scored again completely unless the chosen ones all reach it.
+ * Returns them with the scored matches they came from. Call inside a read.
+ */
+export function bestVisible(
+  session: SqliteSession,
+  score: (complete: boolean) => ScoredMatches,
+  where: Clause,
+  limit: number,
+): { best: Match[]; matches: Match[] } {
+  const pick = (matches: readonly Match[]): Match[] => {
+    let best = bestFirst(matches, Math.max(limit * 2, 60));
+    let shown = visibleSeqs(session, where, best.map(([seq]) => seq));
+    if (shown.size < limit && matches.length > best.length) {
+      best = bestFirst(matches, matches.length);
+      shown = visibleSeqs(session, where, best.map(([seq]) => seq));
+    }
+    return best.filter(([seq]) => shown.has(seq)).slice(0, limit);
+  };
+  let scored = score(false);
+  let best = pick(scored.matches);
+  const last = best[limit - 1];
+  if (scored.ceiling > 0 && Number.isFinite(scored.ceiling) && (!last || -last[1] < scored.ceiling)) {
+    scored = score(true);
+    best = pick(scored.matches);
+  }
+  return { best, matches: scored.matches };
+}
+
+/**
+ * The best `limit` memories matching the query that pass `where`, then the visible memories within
+ * `span` places of each in its namespace (relevance 0 when they match no term). Every returned hit
+ * carries the relevance of its `span` neighbours on each side, nearest first; a neighbour that
+ * matches nothing, is filtered out or was not scored (bm25_budget.ts) counts 0. Call inside a read.
  */
 export function keywordWithContext(
   session: SqliteSession,
-  match: string,
-  options: { where: Clause; now: string; limit: number; span: number; unweighted?: boolean; window?: number },
+  score: (complete: boolean) => ScoredMatches,
+  options: { where: Clause; now: string; limit: number; span: number },
 ): KeywordHit[] {
   const { where, limit, span } = options;
-  const matches =
-    (options.unweighted
-      ? session.stmt(RECENT_SQL).raw(true).all(match, Math.max(limit * 20, 1000))
-      : options.window !== undefined
-      ? session.stmt(WINDOW_SQL_SCAN).raw(true).all(match, options.window)
-      : session.stmt(SCAN_SQL).raw(true).all(match)) as [number, number][];
-
-  const visible = (seqs: number[]): Set<number> =>
-    new Set(
-      seqs.length === 0 ? [] : (session.stmt(visibleSql(where)).all({
-        ...where.params,
-        ctx_seqs: JSON.stringify(seqs),
-      }) as { seq: number }[]).map((r) => r.seq),
-    );
-
-  // The best matches first; only when filters leave too few of them are all matches checked.
-  let best = bestFirst(matches, Math.max(limit * 4, 200));
-  let shown = visible(best.map(([seq]) => seq));
-  if (shown.size < limit && matches.length > best.length) {
-    best = bestFirst(matches, matches.length);
-    shown = visible(best.map(([seq]) => seq));
-  }
-  const ranked = best.filter(([seq]) => shown.has(seq)).slice(0, limit).map(([seq]) => seq);
+  const { best, matches } = bestVisible(session, score, where, limit);
+  const ranked = best.map(([seq]) => seq);
   if (ranked.length === 0) return [];
+  const shown = new Set(ranked);
+  const visible = (seqs: number[]) => visibleSeqs(session, where, seqs);
 
   // Windows of twice the span, so that a neighbour's own neighbours are known too.
   const windows = new Map<number, number[]>();

@@ -14,8 +14,9 @@ import type {
 import { SqliteAgents } from "./agents.ts";
 import { SqliteArchive } from "./archive.ts";
 import { SqliteEntities } from "./entities.ts";
-import { filterClause, ftsMatch } from "./filters.ts";
-import { keywordWithContext } from "./keyword_context.ts";
+import { filterClause } from "./filters.ts";
+import { bestVisible, keywordWithContext } from "./keyword_context.ts";
+import { ftsRowCount, isWeighted, SCORE_BUDGET, scoreAll, scoreAny, type TermDocs } from "./bm25_budget.ts";
 import { SqliteGraph } from "./graph.ts";
 import { SqliteNamespaces } from "./namespaces.ts";
 import { SqliteTransfer } from "./transfer.ts";
@@ -37,24 +38,10 @@ const UPDATE_SQL = `UPDATE memories SET tier = @tier, namespace = @namespace, ti
   scope = @scope, updated_at = @updated_at
   WHERE seq = @seq`;
 
-// Above this many matches, a query with no weighted term is not scored (see keywordWithContext).
-const UNSCORED_ABOVE = 2000;
-
-// Queries of very common words: when their terms' document counts add up to more than `above`, only
-// the `size` most recent matches are scored. FTS5 scores every match it visits, and scoring 50k-100k
-// matches of "the of" costs 60-150 ms at 100k memories; the window costs 7-14 ms. Below this size
-// (e.g. any database under 10k memories) nothing changes.
-const SCORE_WINDOW: ScoreWindow = { above: 10_000, size: 5_000 };
-
-/** Above `above` estimated matches, only the `size` most recent matches are scored. */
-export interface ScoreWindow {
-  above: number;
-  size: number;
-}
-
-// How long the live-memory count used for term weights may be reused (it moves slowly, and the
-// 50 % rule it feeds is not sensitive to a few writes).
-const LIVE_COUNT_TTL_MS = 2_000;
+// Document counts of common terms (more than the scoring budget) are reused for up to a minute,
+// or until the index has grown or shrunk by 1 %; at most this many are kept.
+const COMMON_TERM_TTL_MS = 60_000;
+const COMMON_TERMS_KEPT = 10_000;
 
 // The reference caps the counter; a runaway loop must not overflow it.
 const MAX_ACCESS_COUNT = 1_000_000;
@@ -78,12 +65,11 @@ export class SqliteStore implements MemoryStore {
   readonly transfer: SqliteTransfer;
   readonly vectors: SqliteVectors;
   readonly #session: SqliteSession;
-  #live: { n: number; at: number } | undefined;
+  readonly #scoreBudget: number;
+  readonly #commonTerms = new Map<string, { docs: number; rows: number; at: number }>();
 
-  readonly #window: ScoreWindow;
-
-  private constructor(db: SqliteDb, retryMs: number, window: ScoreWindow) {
-    this.#window = window;
+  private constructor(db: SqliteDb, retryMs: number, scoreBudget: number) {
+    this.#scoreBudget = scoreBudget;
     this.#db = db;
     this.#retryMs = retryMs;
     const session: SqliteSession = {
@@ -112,8 +98,8 @@ export class SqliteStore implements MemoryStore {
       passphrase?: string;
       busyTimeoutMs?: number;
       retryMs?: number;
-      /** The bound on scoring for very common queries (tests set small ones). */
-      scoreWindow?: ScoreWindow;
+      /** How many matches a keyword query scores at most (bm25_budget.ts; tests set small ones). */
+      scoreBudget?: number;
     },
   ): Promise<SqliteStore> {
     const retryMs = options.retryMs ?? 30_000;
@@ -121,7 +107,11 @@ export class SqliteStore implements MemoryStore {
       () => openSqlite(path, { ...options }),
       { retryMs },
     );
-    const store = new SqliteStore(db, retryMs, options.scoreWindow ?? SCORE_WINDOW);
+    const store = new SqliteStore(
+      db,
+      retryMs,
+      options.scoreBudget ?? SCORE_BUDGET,
+    );
     try {
       store.#schemaVersion = await migrate(db, MIGRATIONS, { now: options.now, retryMs });
     } catch (err) {
@@ -283,90 +273,74 @@ export class SqliteStore implements MemoryStore {
   ): Promise<KeywordHit[]> {
     if (terms.length === 0) return Promise.resolve([]);
     const where = filterClause(options.filter, options.now);
-    if (options.mode === "any" && options.context !== undefined && options.context > 0) {
-      const span = options.context;
-      return this.#read(() => {
-        const weighted = this.#weightedTerms(terms);
-        return keywordWithContext(this.#session, ftsMatch(weighted.terms, "any"), {
-          ...options,
-          where,
-          span,
-          // Scoring a few thousand matches is cheap; past that, with no weight to gain, skip it.
-          unweighted: !weighted.weighted && weighted.largest > UNSCORED_ABOVE,
-          ...(weighted.total > this.#window.above ? { window: this.#window.size } : {}),
-        });
-      });
-    }
-    const weighted = this.#weightedTerms(terms);
-    const matchTerms = options.mode === "any" ? weighted.terms : terms;
-    // An AND query matches at most as many memories as its rarest term; OR at most the sum.
-    const estimate = options.mode === "any" ? weighted.total : weighted.smallest;
-    // First rank on the FTS index alone (cheap), then join and filter a bounded candidate set;
-    // only when filters leave too few of a full candidate set is the exhaustive join needed.
-    const candidates = Math.max(options.limit * 4, 200);
-    const scored = estimate > this.#window.above
-      ? `SELECT rowid, rank FROM (SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match
-          ORDER BY rowid DESC LIMIT ${this.#window.size}) ORDER BY rank LIMIT @candidates`
-      : "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rank LIMIT @candidates";
-    const fast = `SELECT m.*, f.rank AS rank FROM (${scored}) AS f JOIN memories m ON m.seq = f.rowid
-      WHERE ${where.sql} ORDER BY f.rank LIMIT @limit`;
-    const exhaustive = `SELECT m.*, bm25(memories_fts) AS rank
-      FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
-      WHERE memories_fts MATCH @match AND ${where.sql}
-      ORDER BY rank LIMIT @limit`;
-    return this.#read(() => {
-      const params = { ...where.params, match: ftsMatch(matchTerms, options.mode), limit: options.limit };
-      let rows = this.#stmt(fast).all({ ...params, candidates }) as (MemoryRow & { rank: number })[];
-      if (rows.length < options.limit) {
-        const matched = (this.#stmt(
-          "SELECT count(*) AS n FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)",
-        ).get(params.match, candidates) as { n: number }).n;
-        if (matched >= candidates) {
-          rows = this.#stmt(exhaustive).all(params) as (MemoryRow & { rank: number })[];
+    const budget = this.#scoreBudget;
+    // One read transaction: the term counts that bound the scoring and the scoring see one snapshot.
+    return this.#read(() =>
+      this.#db.transaction(() => {
+        const rows = ftsRowCount(this.#session);
+        const known = this.#termDocs(terms, rows);
+        const score = (complete: boolean) => {
+          if (options.mode === "all") return scoreAll(this.#session, known, { rows, budget });
+          // OR: a term in half of all memories or more has no BM25 weight, so it cannot change the
+          // ranking, only make every memory match; such terms are dropped unless no other term has
+          // weight. Unknown terms match nothing.
+          const weighted = known.filter((t) => isWeighted(rows, t.docs));
+          return scoreAny(this.#session, weighted.length > 0 ? weighted : known.filter((t) => t.docs > 0), {
+            rows,
+            need: options.limit,
+            budget,
+            weighted: weighted.length > 0,
+            complete,
+          });
+        };
+        if (options.mode === "any" && options.context !== undefined && options.context > 0) {
+          return keywordWithContext(this.#session, score, { ...options, where, span: options.context });
         }
-      }
-      // bm25() is lower-is-better and negative; relevance is its magnitude.
-      return rows.map((r) => ({ memory: rowToMemory(r), relevance: -r.rank }));
-    });
+        const { best } = bestVisible(this.#session, score, where, options.limit);
+        const byId = new Map(
+          (this.#stmt("SELECT m.* FROM memories m WHERE m.seq IN (SELECT value FROM json_each(?))")
+            .all(JSON.stringify(best.map(([seq]) => seq))) as MemoryRow[]).map((r) => [r.seq, r]),
+        );
+        // bm25() is lower-is-better and negative; relevance is its magnitude.
+        return best.flatMap(([seq, rank]) => {
+          const row = byId.get(seq);
+          return row ? [{ memory: rowToMemory(row), relevance: -rank }] : [];
+        });
+      })()
+    );
   }
 
   /**
-   * For OR queries: the terms that carry BM25 weight. A term in at least half of all memories has
-   * an IDF of zero in FTS5's BM25, so it cannot change the ranking, only make every memory match
-   * (and the query slow). Such terms are dropped, unless no other term matches anything. Also the
-   * kept terms' document counts: the largest, the smallest and their sum (bounds on the matches).
+   * Each query term with the number of indexed memories containing its stem. The vocabulary table
+   * counts by reading the term's whole posting list (5 ms for a word in every one of 100k memories),
+   * so counts above the scoring budget are kept for a while: they serve only to bound and weight
+   * common terms, whose IDF hardly moves. One look-up per term: the vocabulary table answers
+   * "term = ?" from its index but scans itself for "term IN (...)".
    */
-  #weightedTerms(
-    terms: string[],
-  ): { terms: string[]; weighted: boolean; largest: number; smallest: number; total: number } {
-    const live = this.#liveCount();
-    // The vocabulary holds stems: "painting" is counted under "paint". One lookup per term: the
-    // vocabulary table answers "term = ?" from its index but scans itself for "term IN (...)".
+  #termDocs(terms: string[], rows: number): TermDocs[] {
     const vocab = this.#stmt("SELECT doc FROM memories_fts_vocab WHERE term = ?");
-    const docsOf = terms.map((t) => (vocab.get(indexTerm(t)) as { doc: number } | undefined)?.doc ?? 0);
-    const keep = terms.map((_, i) => docsOf[i]! > 0 && docsOf[i]! * 2 < live);
-    const weighted = keep.some(Boolean);
-    // Unknown terms match nothing, so they cannot stand in for the common ones.
-    const kept = docsOf.filter((d, i) => (weighted ? keep[i] : d > 0));
-    return {
-      terms: weighted ? terms.filter((_, i) => keep[i]) : terms,
-      weighted,
-      largest: Math.max(0, ...kept),
-      smallest: kept.length === 0 ? 0 : Math.min(...kept),
-      total: kept.reduce((a, b) => a + b, 0),
-    };
-  }
-
-  /** Live memories, counted at most every LIVE_COUNT_TTL_MS. */
-  #liveCount(): number {
     const now = Date.now();
-    if (!this.#live || now - this.#live.at > LIVE_COUNT_TTL_MS) {
-      const row = this.#stmt("SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL").get() as {
-        n: number;
-      };
-      this.#live = { n: row.n, at: now };
-    }
-    return this.#live.n;
+    // A term once: "paint painting" is one stem, and a repeated word would count twice in bm25().
+    const seen = new Set<string>();
+    const distinct = terms.filter((term) => {
+      const stem = indexTerm(term);
+      return !seen.has(stem) && Boolean(seen.add(stem));
+    });
+    return distinct.map((term) => {
+      const stem = indexTerm(term);
+      const cached = this.#commonTerms.get(stem);
+      if (
+        cached && now - cached.at < COMMON_TERM_TTL_MS && Math.abs(rows - cached.rows) * 100 <= cached.rows
+      ) {
+        return { term, docs: cached.docs };
+      }
+      const docs = (vocab.get(stem) as { doc: number } | undefined)?.doc ?? 0;
+      if (docs > this.#scoreBudget) {
+        if (this.#commonTerms.size >= COMMON_TERMS_KEPT) this.#commonTerms.clear();
+        this.#commonTerms.set(stem, { docs, rows, at: now });
+      } else this.#commonTerms.delete(stem);
+      return { term, docs };
+    });
   }
 
   touch(ids: string[], options: TouchRules & { now: string }): Promise<void> {

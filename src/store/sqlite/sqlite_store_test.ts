@@ -301,38 +301,52 @@ Deno.test("SqliteStore.get() of an archived memory says it is archived and how t
   }
 });
 
-Deno.test("a query whose terms match more memories than the score window ranks only the most recent matches", async () => {
+Deno.test("keyword queries score at most the budget: rare terms in full, common ones' most recent matches", async () => {
   const path = await tempDb();
-  const store = await SqliteStore.open(path, { now: NOW, scoreWindow: { above: 20, size: 10 } });
+  const store = await SqliteStore.open(path, { now: NOW, scoreBudget: 10 });
   const wide = await SqliteStore.open(path, { now: NOW });
   try {
-    // The oldest memory is the best match (the word three times); 30 newer ones mention it once.
-    const oldest = await upsert(store, draft({ title: "Heron heron", content: "heron notes" }));
+    // The oldest memory is the best heron match (three times) and the only kingfisher one; 30 newer
+    // ones mention heron once; 40 mention neither (so heron, in 31 of 71, keeps a BM25 weight).
+    const oldest =
+      (await upsert(store, draft({ title: "Heron heron", content: "heron and a kingfisher" }))).memory;
     for (let i = 0; i < 30; i++) {
       await upsert(store, draft({ title: `Walk ${i}`, content: `saw a heron near pond ${i} today` }));
     }
-    const search = (s: SqliteStore, mode: "any" | "all") =>
-      s.keyword(["heron"], { mode, filter: {}, now: NOW, limit: 5 });
-    for (const mode of ["any", "all"] as const) {
-      // 31 matches > 20: only the 10 most recent are scored, so the oldest is not among them.
-      const windowed = await search(store, mode);
-      assert.equal(windowed.length, 5);
-      assert.ok(
-        !windowed.some((h) => h.memory.id === oldest.memory.id),
-        `${mode}: the old best match is outside`,
-      );
-      // Without a window (the default bound is 10 000 matches) it ranks first.
-      const full = await search(wide, mode);
-      assert.equal(full[0]?.memory.id, oldest.memory.id, `${mode}: unbounded ranking puts it first`);
+    for (let i = 0; i < 40; i++) {
+      await upsert(store, draft({ title: `Bus ${i}`, content: `took the bus to town ${i}` }));
     }
-    const withContext = await store.keyword(["heron"], {
-      mode: "any",
-      filter: {},
-      now: NOW,
-      limit: 5,
-      context: 1,
-    });
-    assert.ok(!withContext.some((h) => h.memory.id === oldest.memory.id), "recall's path is bounded too");
+    const search = (s: SqliteStore, terms: string[], mode: "any" | "all", limit: number, context?: number) =>
+      s.keyword(terms, { mode, filter: {}, now: NOW, limit, ...(context ? { context } : {}) });
+    for (const mode of ["any", "all"] as const) {
+      // 31 matches > 10: only the 10 most recent are scored, so the oldest is not among them.
+      const windowed = await search(store, ["heron"], mode, 5);
+      assert.equal(windowed.length, 5);
+      assert.ok(!windowed.some((h) => h.memory.id === oldest.id), `${mode}: the old best match is outside`);
+      // Within the budget (the default is 2 500 matches) it ranks first.
+      const full = await search(wide, ["heron"], mode, 5);
+      assert.equal(full[0]?.memory.id, oldest.id, `${mode}: unbounded ranking puts it first`);
+    }
+    const recalled = await search(store, ["heron"], "any", 5, 1);
+    assert.ok(!recalled.some((h) => h.memory.id === oldest.id), "recall's path is bounded too");
+
+    // A rare term decides: kingfisher's one match outranks anything heron alone can score, so it is
+    // found (with its full score, heron included) although heron matches more than the budget.
+    const exact = (await search(wide, ["heron", "kingfisher"], "any", 1))[0]!;
+    for (const context of [undefined, 1]) {
+      const [best] = await search(store, ["heron", "kingfisher"], "any", 1, context);
+      assert.equal(best?.memory.id, oldest.id, `context ${context}`);
+      assert.ok(Math.abs(best!.relevance - exact.relevance) < 1e-9, `context ${context}: full score`);
+    }
+    // Wanting more than the rare term's matches, the rest come from heron's most recent ones.
+    const five = await search(store, ["heron", "kingfisher"], "any", 5);
+    assert.equal(five[0]?.memory.id, oldest.id);
+    assert.deepEqual(five.slice(1).map((h) => h.memory.title).sort(), [
+      "Walk 26",
+      "Walk 27",
+      "Walk 28",
+      "Walk 29",
+    ]);
   } finally {
     store.close();
     wide.close();
