@@ -28,6 +28,8 @@ import { openSqlite, type SqliteDb } from "./open.ts";
 import { draftParams, INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToMemory } from "./rows.ts";
 import { indexTerm } from "./stemming.ts";
 import { retryWhileBusy, withWriteTx } from "./tx.ts";
+import { appendAudit, rowsChange, SqliteAudit } from "./audit.ts";
+import { type Attribution, type AuditChange, namespacesOf } from "../../core/audit_chain.ts";
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -63,13 +65,24 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => "\\" + c);
 }
 
+/** What every attributed view of one open database shares. */
+interface SharedDb {
+  db: SqliteDb;
+  retryMs: number;
+  window: ScoreWindow;
+  statements: Map<string, Statement>;
+  schemaVersion: number;
+}
+
+// Writes made outside any operation (e.g. by a test or a maintenance script) are still recorded.
+const UNATTRIBUTED: Attribution = { actor: "system", operation: "direct" };
+
 /** A MemoryStore on one SQLite file. */
 export class SqliteStore implements MemoryStore {
   readonly backend = "sqlite";
+  readonly #shared: SharedDb;
   readonly #db: SqliteDb;
-  readonly #retryMs: number;
-  readonly #statements = new Map<string, Statement>();
-  #schemaVersion = 0;
+  readonly #by: Attribution & { now: () => string };
   readonly graph: SqliteGraph;
   readonly agents: SqliteAgents;
   readonly namespaces: SqliteNamespaces;
@@ -77,19 +90,18 @@ export class SqliteStore implements MemoryStore {
   readonly archive: SqliteArchive;
   readonly transfer: SqliteTransfer;
   readonly vectors: SqliteVectors;
+  readonly audit: SqliteAudit;
   readonly #session: SqliteSession;
   #live: { n: number; at: number } | undefined;
 
-  readonly #window: ScoreWindow;
-
-  private constructor(db: SqliteDb, retryMs: number, window: ScoreWindow) {
-    this.#window = window;
-    this.#db = db;
-    this.#retryMs = retryMs;
+  private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
+    this.#shared = shared;
+    this.#db = shared.db;
+    this.#by = by;
     const session: SqliteSession = {
       stmt: (sql) => this.#stmt(sql),
       read: (fn) => this.#read(fn),
-      write: (fn) => this.#write(fn),
+      write: (fn, change) => this.#write(fn, change),
     };
     this.graph = new SqliteGraph(session);
     this.agents = new SqliteAgents(session);
@@ -98,7 +110,13 @@ export class SqliteStore implements MemoryStore {
     this.archive = new SqliteArchive(session);
     this.transfer = new SqliteTransfer(session);
     this.vectors = new SqliteVectors(session);
+    this.audit = new SqliteAudit(session);
     this.#session = session;
+  }
+
+  /** The same database, with writes recorded in the audit trail as made by `by`. */
+  attributed(by: Attribution & { now: () => string }): SqliteStore {
+    return new SqliteStore(this.#shared, { actor: by.actor, operation: by.operation, now: by.now });
   }
 
   /**
@@ -121,9 +139,16 @@ export class SqliteStore implements MemoryStore {
       () => openSqlite(path, { ...options }),
       { retryMs },
     );
-    const store = new SqliteStore(db, retryMs, options.scoreWindow ?? SCORE_WINDOW);
+    const shared: SharedDb = {
+      db,
+      retryMs,
+      window: options.scoreWindow ?? SCORE_WINDOW,
+      statements: new Map(),
+      schemaVersion: 0,
+    };
+    const store = new SqliteStore(shared, { ...UNATTRIBUTED, now: () => new Date().toISOString() });
     try {
-      store.#schemaVersion = await migrate(db, MIGRATIONS, { now: options.now, retryMs });
+      shared.schemaVersion = await migrate(db, MIGRATIONS, { now: options.now, retryMs });
     } catch (err) {
       db.close();
       throw err;
@@ -132,24 +157,35 @@ export class SqliteStore implements MemoryStore {
   }
 
   get schemaVersion(): number {
-    return this.#schemaVersion;
+    return this.#shared.schemaVersion;
   }
 
   #stmt(sql: string): Statement {
-    let s = this.#statements.get(sql);
+    let s = this.#shared.statements.get(sql);
     if (!s) {
       s = this.#db.prepare(sql);
-      this.#statements.set(sql, s);
+      this.#shared.statements.set(sql, s);
     }
     return s;
   }
 
   #read<T>(fn: () => T): Promise<T> {
-    return retryWhileBusy(fn, { retryMs: this.#retryMs });
+    return retryWhileBusy(fn, { retryMs: this.#shared.retryMs });
   }
 
-  #write<T>(fn: () => T): Promise<T> {
-    return withWriteTx(this.#db, fn, { retryMs: this.#retryMs });
+  #write<T>(fn: () => T, change: (result: T) => AuditChange | null): Promise<T> {
+    return withWriteTx(this.#db, () => {
+      const result = fn();
+      const changed = change(result);
+      if (changed) {
+        appendAudit((sql) => this.#stmt(sql), changed, {
+          actor: this.#by.actor,
+          operation: this.#by.operation,
+          at: this.#by.now(),
+        });
+      }
+      return result;
+    }, { retryMs: this.#shared.retryMs });
   }
 
   #findRow(idOrPrefix: string): MemoryRow {
@@ -211,7 +247,11 @@ export class SqliteStore implements MemoryStore {
       this.#stmt(INSERT_MEMORY_SQL).run(newMemoryParams(draft, options));
       const row = this.#stmt("SELECT * FROM memories WHERE id = ?").get(options.id) as MemoryRow;
       return { memory: rowToMemory(row), action: "created" as const };
-    });
+    }, (r) => ({
+      action: r.action === "created" ? "memory.create" : "memory.update",
+      ids: [r.memory.id],
+      namespaces: [r.memory.namespace],
+    }));
   }
 
   get(idOrPrefix: string): Promise<Memory> {
@@ -222,8 +262,10 @@ export class SqliteStore implements MemoryStore {
     idOrPrefix: string,
     options: { now: string; patch: (existing: Memory) => MemoryDraft },
   ): Promise<Memory> {
+    let before = "";
     return this.#write(() => {
       const row = this.#findRow(idOrPrefix);
+      before = row.namespace;
       const next = options.patch(rowToMemory(row));
       const clash = this.#liveByTitle(next.namespace, next.title);
       if (clash && clash.seq !== row.seq) {
@@ -235,7 +277,11 @@ export class SqliteStore implements MemoryStore {
       }
       this.#stmt(UPDATE_SQL).run({ ...draftParams(next), updated_at: options.now, seq: row.seq });
       return rowToMemory(this.#stmt("SELECT * FROM memories WHERE seq = ?").get(row.seq) as MemoryRow);
-    });
+    }, (m) => ({
+      action: "memory.update",
+      ids: [m.id],
+      namespaces: namespacesOf([m, { namespace: before }]),
+    }));
   }
 
   findByTitle(namespace: string, title: string): Promise<Memory | null> {
@@ -251,14 +297,18 @@ export class SqliteStore implements MemoryStore {
       this.#stmt("UPDATE memories SET deleted_at = ?, deleted_by = ?, removal = 'deleted' WHERE seq = ?")
         .run(options.now, options.actor, row.seq);
       return rowToMemory(row);
-    });
+    }, (m) => ({ action: "memory.delete", ids: [m.id], namespaces: [m.namespace] }));
   }
 
   purgeDeleted(before: string): Promise<number> {
-    return this.#write(() =>
-      this.#stmt("DELETE FROM memories WHERE removal = 'deleted' AND deleted_at <= ?")
-        .run(before).changes
-    );
+    return this.#write(
+      () =>
+        this.#stmt(
+          "DELETE FROM memories WHERE removal = 'deleted' AND deleted_at <= ? RETURNING id, namespace",
+        )
+          .all(before) as { id: string; namespace: string }[],
+      (rows) => rowsChange("memory.purge", rows),
+    ).then((rows) => rows.length);
   }
 
   list(
@@ -293,7 +343,7 @@ export class SqliteStore implements MemoryStore {
           span,
           // Scoring a few thousand matches is cheap; past that, with no weight to gain, skip it.
           unweighted: !weighted.weighted && weighted.largest > UNSCORED_ABOVE,
-          ...(weighted.total > this.#window.above ? { window: this.#window.size } : {}),
+          ...(weighted.total > this.#shared.window.above ? { window: this.#shared.window.size } : {}),
         });
       });
     }
@@ -304,9 +354,9 @@ export class SqliteStore implements MemoryStore {
     // First rank on the FTS index alone (cheap), then join and filter a bounded candidate set;
     // only when filters leave too few of a full candidate set is the exhaustive join needed.
     const candidates = Math.max(options.limit * 4, 200);
-    const scored = estimate > this.#window.above
+    const scored = estimate > this.#shared.window.above
       ? `SELECT rowid, rank FROM (SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match
-          ORDER BY rowid DESC LIMIT ${this.#window.size}) ORDER BY rank LIMIT @candidates`
+          ORDER BY rowid DESC LIMIT ${this.#shared.window.size}) ORDER BY rank LIMIT @candidates`
       : "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rank LIMIT @candidates";
     const fast = `SELECT m.*, f.rank AS rank FROM (${scored}) AS f JOIN memories m ON m.seq = f.rowid
       WHERE ${where.sql} ORDER BY f.rank LIMIT @limit`;
@@ -383,16 +433,20 @@ export class SqliteStore implements MemoryStore {
           WHEN tier = 'mid' AND @mid_until IS NOT NULL THEN max(expires_at, @mid_until)
           ELSE expires_at END,
         priority = CASE WHEN (access_count + 1) % 10 = 0 THEN min(priority + 1, 10) ELSE priority END
-      WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids))`;
-    return this.#write(() =>
-      void this.#stmt(sql).run({
-        now: options.now,
-        ids: JSON.stringify(ids),
-        promote_at: options.promoteAt,
-        short_until: options.shortUntil,
-        mid_until: options.midUntil,
-      })
-    );
+      WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, namespace`;
+    return this.#write(
+      () =>
+        this.#stmt(sql).all({
+          now: options.now,
+          ids: JSON.stringify(ids),
+          promote_at: options.promoteAt,
+          short_until: options.shortUntil,
+          mid_until: options.midUntil,
+        }) as { id: string; namespace: string }[],
+      // Access counts, expiry and promotion change with every recall: recorded so that a tier or
+      // expiry change is never unexplained, but not a webhook event (see docs/audit.md).
+      (rows) => rowsChange("memory.touch", rows),
+    ).then(() => undefined);
   }
 
   stats(options: { now: string; soonSeconds: number }): Promise<StoreStats> {
@@ -418,7 +472,7 @@ export class SqliteStore implements MemoryStore {
         expiringSoon: expiring.n,
         deleted: deleted.n,
         dbSizeBytes: pages * pageSize,
-        schemaVersion: this.#schemaVersion,
+        schemaVersion: this.#shared.schemaVersion,
       };
     });
   }
