@@ -9,6 +9,8 @@ import { startEmbedWorker } from "./recall/embed_worker.ts";
 import { doctorReport, rebuildIndex, verifyModels } from "./recall/doctor.ts";
 import { loadConfig, openDeps, openStore, rekeyDatabase, restoreDatabase } from "./runtime.ts";
 import { exportAuditTrail, verifyAuditTrail } from "./safety/audit_trail.ts";
+import { allowList } from "./safety/ssrf_guard.ts";
+import { startDispatcher } from "./webhooks/dispatcher.ts";
 import { writeNewFile } from "./lifecycle/export_file.ts";
 import type { MemoryStore } from "./store/store.ts";
 import type { Deps } from "./ops/operation.ts";
@@ -85,9 +87,20 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
       },
     });
   }
+  // Events queued by any process (a CLI write included) are delivered by whichever server leases them.
+  const stopDispatcher = startDispatcher(deps.store.webhooks, {
+    allow: allowList(deps.config.webhookAllow),
+    maxAttempts: deps.config.webhookMaxAttempts,
+    backoffMs: deps.config.webhookBackoffMs,
+    timeoutMs: deps.config.webhookTimeoutMs,
+    pollMs: deps.config.webhookPollMs,
+    clock: deps.clock,
+    log: deps.log,
+  });
   try {
     await serveSurface(deps, { catalog: CATALOG });
   } finally {
+    await stopDispatcher();
     stopSweeper();
     await stopWorker();
     await deps.semantic.saveIndex().catch((error) =>

@@ -37,7 +37,7 @@ export function startSweeper(
       const actor = "system:sweeper";
       const attributed = store.attributed({
         actor,
-        operation: "sweeper",
+        operation: "memory_gc",
         now: () => options.clock.now().toISOString(),
       });
       const moved = await sweepExpired(attributed, { clock: options.clock, actor });

@@ -5,6 +5,7 @@ import type { Reader } from "../core/visibility.ts";
 import type { Attribution } from "../core/audit_chain.ts";
 import type { ArchiveStore } from "./archive_store.ts";
 import type { AuditStore } from "./audit_store.ts";
+import type { WebhookStore } from "./webhook_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -94,6 +95,8 @@ export interface MemoryStore {
   readonly vectors: VectorStore;
   /** The audit trail: one hash-chained record per write, appended in the write's transaction. */
   readonly audit: AuditStore;
+  /** Webhook subscriptions and the outbox of their events. */
+  readonly webhooks: WebhookStore;
 
   /**
    * The same database, whose writes the audit trail records as made by `by` at `by.now()`.

@@ -29,6 +29,7 @@ import { draftParams, INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToM
 import { indexTerm } from "./stemming.ts";
 import { retryWhileBusy, withWriteTx } from "./tx.ts";
 import { appendAudit, rowsChange, SqliteAudit } from "./audit.ts";
+import { enqueueEvents, SqliteWebhooks } from "./webhooks.ts";
 import { type Attribution, type AuditChange, namespacesOf } from "../../core/audit_chain.ts";
 
 type Statement = Database.Statement<unknown[]>;
@@ -91,6 +92,7 @@ export class SqliteStore implements MemoryStore {
   readonly transfer: SqliteTransfer;
   readonly vectors: SqliteVectors;
   readonly audit: SqliteAudit;
+  readonly webhooks: SqliteWebhooks;
   readonly #session: SqliteSession;
   #live: { n: number; at: number } | undefined;
 
@@ -111,6 +113,7 @@ export class SqliteStore implements MemoryStore {
     this.transfer = new SqliteTransfer(session);
     this.vectors = new SqliteVectors(session);
     this.audit = new SqliteAudit(session);
+    this.webhooks = new SqliteWebhooks(session);
     this.#session = session;
   }
 
@@ -178,11 +181,12 @@ export class SqliteStore implements MemoryStore {
       const result = fn();
       const changed = change(result);
       if (changed) {
-        appendAudit((sql) => this.#stmt(sql), changed, {
+        const record = appendAudit((sql) => this.#stmt(sql), changed, {
           actor: this.#by.actor,
           operation: this.#by.operation,
           at: this.#by.now(),
         });
+        enqueueEvents((sql) => this.#stmt(sql), record);
       }
       return result;
     }, { retryMs: this.#shared.retryMs });
