@@ -54,6 +54,7 @@ export type AllowEntry =
 /** Parse an allowlist entry; returns an error message instead when it is not one. */
 export function parseAllowEntry(entry: string): AllowEntry | string {
   const text = entry.trim().toLowerCase();
+  if (text.includes("://")) return `"${entry}" is a URL; give host, host:port or a CIDR range`;
   if (text.includes("/")) {
     const [net, prefixText] = text.split("/");
     const bytes = addressBytes(net!);
