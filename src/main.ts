@@ -7,7 +7,12 @@ import { createLogger } from "./core/log.ts";
 import { startSweeper } from "./lifecycle/sweeper.ts";
 import { startEmbedWorker } from "./recall/embed_worker.ts";
 import { doctorReport, rebuildIndex, verifyModels } from "./recall/doctor.ts";
-import { loadConfig, openDeps, rekeyDatabase, restoreDatabase } from "./runtime.ts";
+import { loadConfig, openDeps, openStore, rekeyDatabase, restoreDatabase } from "./runtime.ts";
+import { exportAuditTrail, verifyAuditTrail } from "./safety/audit_trail.ts";
+import { allowList } from "./safety/ssrf_guard.ts";
+import { startDispatcher } from "./webhooks/dispatcher.ts";
+import { writeNewFile } from "./lifecycle/export_file.ts";
+import type { MemoryStore } from "./store/store.ts";
 import type { Deps } from "./ops/operation.ts";
 import { serveHttp } from "./surfaces/http/serve.ts";
 import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
@@ -82,15 +87,36 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
       },
     });
   }
+  // Events queued by any process (a CLI write included) are delivered by whichever server leases them.
+  const stopDispatcher = startDispatcher(deps.store.webhooks, {
+    allow: allowList(deps.config.webhookAllow),
+    maxAttempts: deps.config.webhookMaxAttempts,
+    backoffMs: deps.config.webhookBackoffMs,
+    timeoutMs: deps.config.webhookTimeoutMs,
+    pollMs: deps.config.webhookPollMs,
+    clock: deps.clock,
+    log: deps.log,
+  });
   try {
     await serveSurface(deps, { catalog: CATALOG });
   } finally {
+    await stopDispatcher();
     stopSweeper();
     await stopWorker();
     await deps.semantic.saveIndex().catch((error) =>
       deps.log.warn("vector index not saved", { error: (error as Error).message })
     );
     deps.store.close();
+  }
+}
+
+/** Open the configured store for one admin command, and close it after. */
+async function withStore<T>(flags: GlobalFlags, fn: (store: MemoryStore) => Promise<T>): Promise<T> {
+  const store = await openStore(loadConfig(configFlags(flags)));
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
   }
 }
 
@@ -132,6 +158,16 @@ const code = await runCli(Deno.args, {
       deps.store.close();
     }
   },
+  auditVerify: (flags) => withStore(flags, (store) => verifyAuditTrail(store.audit)),
+  auditExport: (flags, options) =>
+    withStore(flags, async (store) => {
+      let text = "";
+      const records = await exportAuditTrail(store.audit, {
+        write: (lines) => Promise.resolve(void (text += lines)),
+      });
+      if (options.out === undefined) return { records, text };
+      return { records, path: options.out, ...(await writeNewFile(options.out, text, {})) };
+    }),
   showConfig: (flags) => redactConfig(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
   permissions: (flags, surface) => {
     const config = loadConfig({ ...configFlags(flags), passphraseOnlyPath: true });

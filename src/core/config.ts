@@ -1,6 +1,7 @@
 // The one typed configuration: defaults < config file < environment < flags, validated by zod.
 // Pure: the caller hands in the environment, the parsed file and the flags; nothing here does I/O.
 import { z } from "zod";
+import { parseAllowEntry } from "./ip_address.ts";
 
 /** Environment variables the program reads; the permission sets grant exactly these. */
 export const CONFIG_ENV_VARS = [
@@ -66,6 +67,23 @@ export const configSchema = z.object({
     .describe("How long one SQLite call waits for another process's lock"),
   writeRetryMs: z.number().int().min(0).default(30_000)
     .describe("How long a write keeps retrying a busy database before it fails"),
+  webhookAllow: z.array(
+    z.string().superRefine((entry, ctx) => {
+      const parsed = parseAllowEntry(entry);
+      if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+    }),
+  ).max(256).default([]).describe(
+    "Webhook targets exempt from the SSRF guard's refusal of internal addresses: host, host:port, " +
+      "[IPv6]:port or CIDR entries. The launcher grants outbound network access to the host entries only",
+  ),
+  webhookMaxAttempts: z.number().int().min(1).max(100).default(8)
+    .describe("Delivery attempts of one webhook event before it is dead-lettered"),
+  webhookBackoffMs: z.number().int().min(10).max(3_600_000).default(2000)
+    .describe("Delay before a webhook's first retry; doubled for each further retry, up to an hour"),
+  webhookTimeoutMs: z.number().int().min(100).max(120_000).default(10_000)
+    .describe("How long a webhook receiver may take to answer"),
+  webhookPollMs: z.number().int().min(10).max(600_000).default(1000)
+    .describe("How often an idle server looks for due webhook events"),
 });
 
 /** Validated configuration. */

@@ -17,6 +17,11 @@ function pathList(paths: string[]): string {
   return [...new Set(paths)].join(",");
 }
 
+/** The host and host:port entries of the webhook allowlist, as --allow-net wants them. */
+export function webhookHosts(entries: readonly string[]): string[] {
+  return entries.map((e) => e.trim().toLowerCase()).filter((e) => !e.includes("/"));
+}
+
 /**
  * Flags for `deno run` that give `surface` what `config` needs and nothing more.
  * @param configFile the config file the surface will read, if any
@@ -34,8 +39,13 @@ export function permissionFlags(
     `--allow-read=${pathList(read)}`,
     `--allow-write=${pathList(dirs)}`,
   ];
+  const net: string[] = [];
   if (options.surface === "serve") {
-    flags.push(`--allow-net=${config.port === 0 ? config.host : `${config.host}:${config.port}`}`);
+    net.push(config.port === 0 ? config.host : `${config.host}:${config.port}`);
   }
+  // The servers deliver webhooks: outbound access to the allowlisted hosts, and no other. A CIDR
+  // entry cannot be a Deno permission; its receivers must also be listed by host (docs/webhooks.md).
+  if (options.surface !== "cli") net.push(...webhookHosts(config.webhookAllow));
+  if (net.length > 0) flags.push(`--allow-net=${pathList(net)}`);
   return flags;
 }

@@ -34,7 +34,13 @@ export function startSweeper(
     if (running) return;
     running = true;
     try {
-      const moved = await sweepExpired(store, { clock: options.clock, actor: "system:sweeper" });
+      const actor = "system:sweeper";
+      const attributed = store.attributed({
+        actor,
+        operation: "memory_gc",
+        now: () => options.clock.now().toISOString(),
+      });
+      const moved = await sweepExpired(attributed, { clock: options.clock, actor });
       if (moved > 0) options.log.info("archived expired memories", { count: moved });
     } catch (err) {
       options.log.error("sweep failed", { error: String(err) });

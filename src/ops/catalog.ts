@@ -35,6 +35,9 @@ import { memorySearch } from "./memory_search.ts";
 import { memoryStats } from "./memory_stats.ts";
 import { memoryStore } from "./memory_store.ts";
 import { memoryUpdate } from "./memory_update.ts";
+import { memoryListSubscriptions } from "./memory_list_subscriptions.ts";
+import { memorySubscribe } from "./memory_subscribe.ts";
+import { memoryUnsubscribe } from "./memory_unsubscribe.ts";
 import type { Operation } from "./operation.ts";
 
 /** Every operation, each bound to an MCP tool, HTTP routes and a CLI command. */
@@ -75,4 +78,7 @@ export const CATALOG: readonly Operation[] = [
   memoryImport,
   memoryBackup,
   memoryCheckDuplicate,
+  memorySubscribe,
+  memoryUnsubscribe,
+  memoryListSubscriptions,
 ] as unknown as readonly Operation[];

@@ -27,7 +27,16 @@ export async function invokeOperation(
   try {
     const parsed = op.input.safeParse(raw ?? {});
     if (!parsed.success) throw invalidInput(zodIssues(parsed.error));
-    const result = await op.run(options.ctx, parsed.data);
+    // Every write the operation makes is recorded in the audit trail as this caller's, under its name.
+    const ctx = {
+      ...options.ctx,
+      store: options.ctx.store.attributed({
+        actor: options.ctx.actor,
+        operation: op.name,
+        now: () => options.ctx.clock.now().toISOString(),
+      }),
+    };
+    const result = await op.run(ctx, parsed.data);
     const checked = op.output.safeParse(result);
     if (!checked.success) {
       throw new MemoryError("internal", `Operation ${op.name} produced an invalid result`, {

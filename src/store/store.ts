@@ -2,7 +2,10 @@
 // SQLite is the embedded backend; a PostgreSQL backend implements the same promises.
 import type { Memory } from "../core/memory.ts";
 import type { Reader } from "../core/visibility.ts";
+import type { Attribution } from "../core/audit_chain.ts";
 import type { ArchiveStore } from "./archive_store.ts";
+import type { AuditStore } from "./audit_store.ts";
+import type { WebhookStore } from "./webhook_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -90,6 +93,16 @@ export interface MemoryStore {
   readonly transfer: TransferStore;
   /** Embeddings: the queue of memories to embed and their vectors. */
   readonly vectors: VectorStore;
+  /** The audit trail: one hash-chained record per write, appended in the write's transaction. */
+  readonly audit: AuditStore;
+  /** Webhook subscriptions and the outbox of their events. */
+  readonly webhooks: WebhookStore;
+
+  /**
+   * The same database, whose writes the audit trail records as made by `by` at `by.now()`.
+   * Writes of a store that was never attributed are recorded as actor "system", operation "direct".
+   */
+  attributed(by: Attribution & { now: () => string }): MemoryStore;
 
   /**
    * Insert a memory, or merge it into the live memory with the same title and namespace.

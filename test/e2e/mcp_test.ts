@@ -12,6 +12,7 @@ import {
   GRAPH_OPERATIONS,
   LIFECYCLE_OPERATIONS,
   SEMANTIC_OPERATIONS,
+  WEBHOOK_OPERATIONS,
 } from "../support/operation_names.ts";
 import { connectMcp, tempDataDir } from "../support/processes.ts";
 import type {
@@ -77,6 +78,7 @@ const READ_ONLY_TOOLS = [
   "memory_namespace_get_standard",
   "memory_archive_list",
   "memory_archive_stats",
+  "memory_list_subscriptions",
 ];
 const DESTRUCTIVE_TOOLS = [
   "memory_delete",
@@ -87,12 +89,14 @@ const DESTRUCTIVE_TOOLS = [
   "memory_purge",
   "memory_update",
   "memory_namespace_clear_standard",
+  "memory_unsubscribe",
 ];
 const EXPECTED_TOOLS = [
   ...CORE_OPERATIONS,
   ...GRAPH_OPERATIONS,
   ...LIFECYCLE_OPERATIONS,
   ...SEMANTIC_OPERATIONS,
+  ...WEBHOOK_OPERATIONS,
 ];
 
 Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and persistence", async (t) => {

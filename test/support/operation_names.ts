@@ -52,3 +52,10 @@ export const LIFECYCLE_OPERATIONS: readonly string[] = [
 export const SEMANTIC_OPERATIONS: readonly string[] = [
   "memory_check_duplicate",
 ];
+
+/** The webhook subscription operations. */
+export const WEBHOOK_OPERATIONS: readonly string[] = [
+  "memory_subscribe",
+  "memory_unsubscribe",
+  "memory_list_subscriptions",
+];

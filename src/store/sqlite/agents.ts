@@ -33,7 +33,11 @@ export class SqliteAgents implements AgentStore {
       ).run({ ...agent, capabilities: JSON.stringify(agent.capabilities), now: options.now });
       const row = this.#s.stmt("SELECT * FROM agents WHERE agent_id = ?").get(agent.agent_id) as AgentRow;
       return { agent: toAgent(row), created: !existed };
-    });
+    }, (r) => ({
+      action: "agent.register",
+      ids: [r.agent.agent_id],
+      namespaces: r.agent.namespace === null ? [] : [r.agent.namespace],
+    }));
   }
 
   get(agentId: string): Promise<Agent | null> {

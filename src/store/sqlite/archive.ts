@@ -7,6 +7,8 @@ import type { MemoryDraft, MemoryFilter } from "../store.ts";
 import { filterClause, ftsMatch } from "./filters.ts";
 import { INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToMemory } from "./rows.ts";
 import type { SqliteSession } from "./session.ts";
+import { rowsChange } from "./audit.ts";
+import { namespacesOf } from "../../core/audit_chain.ts";
 
 const ARCHIVE_SQL = `UPDATE memories SET deleted_at = @now, deleted_by = @actor, removal = 'archived',
   archive_reason = @reason WHERE id IN (SELECT value FROM json_each(@ids)) AND deleted_at IS NULL`;
@@ -42,7 +44,7 @@ export class SqliteArchive implements ArchiveStore {
       ).all(options.now, options.limit) as MemoryRow[];
       if (!options.dryRun) this.#archive(rows, { ...options, reason: "ttl_expired" });
       return rows.map(rowToMemory);
-    });
+    }, (rows) => (options.dryRun ? null : rowsChange("memory.archive", rows)));
   }
 
   archiveMatching(
@@ -67,7 +69,7 @@ export class SqliteArchive implements ArchiveStore {
       }) as MemoryRow[];
       if (!options.dryRun) this.#archive(rows, options);
       return rows.map(rowToMemory);
-    });
+    }, (rows) => (options.dryRun ? null : rowsChange("memory.archive", rows)));
   }
 
   list(
@@ -108,16 +110,18 @@ export class SqliteArchive implements ArchiveStore {
            expires_at = ?, updated_at = ? WHERE seq = ?`,
       ).run(options.expiresAt(rowToMemory(row)), options.now, row.seq);
       return rowToMemory(this.#s.stmt("SELECT * FROM memories WHERE seq = ?").get(row.seq) as MemoryRow);
-    });
+    }, (m) => rowsChange("archive.restore", [m]));
   }
 
   purge(options: { before?: string | undefined }): Promise<number> {
-    return this.#s.write(() =>
-      this.#s.stmt(
-        "DELETE FROM memories WHERE removal = 'archived' AND (@before IS NULL OR deleted_at <= @before)",
-      )
-        .run({ before: options.before ?? null }).changes
-    );
+    return this.#s.write(
+      () =>
+        this.#s.stmt(
+          `DELETE FROM memories WHERE removal = 'archived' AND (@before IS NULL OR deleted_at <= @before)
+           RETURNING id, namespace`,
+        ).all({ before: options.before ?? null }) as { id: string; namespace: string }[],
+      (rows) => rowsChange("archive.purge", rows),
+    ).then((rows) => rows.length);
   }
 
   stats(): Promise<ArchiveStats> {
@@ -172,6 +176,10 @@ export class SqliteArchive implements ArchiveStore {
         this.#s.stmt("SELECT * FROM memories WHERE id = ?").get(options.id) as MemoryRow,
       );
       return { memory, sources: sources.map(rowToMemory) };
-    });
+    }, (r) => ({
+      action: "memory.consolidate",
+      ids: [r.memory.id, ...r.sources.map((m) => m.id)],
+      namespaces: namespacesOf([r.memory, ...r.sources]),
+    }));
   }
 }

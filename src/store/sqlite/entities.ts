@@ -20,8 +20,18 @@ export class SqliteEntities implements EntityStore {
         `INSERT INTO entity_aliases (entity_id, alias, alias_key, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (entity_id, alias_key) DO NOTHING`,
       );
-      for (const a of aliases) insert.run(entityId, a.alias, a.key, options.now);
-    });
+      let added = 0;
+      for (const a of aliases) added += insert.run(entityId, a.alias, a.key, options.now).changes;
+      const row = this.#s.stmt("SELECT namespace FROM memories WHERE id = ?").get(entityId) as
+        | { namespace: string }
+        | undefined;
+      return { added, namespace: row?.namespace };
+    }, (r) =>
+      r.added === 0 ? null : {
+        action: "entity.alias",
+        ids: [entityId],
+        namespaces: r.namespace === undefined ? [] : [r.namespace],
+      }).then(() => undefined);
   }
 
   byAliasKey(key: string, options: { namespace?: string | undefined }): Promise<string[]> {

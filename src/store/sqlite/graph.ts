@@ -5,6 +5,7 @@ import type { GraphStore, KgRow, Link, Relation } from "../graph_store.ts";
 import type { Reader } from "../../core/visibility.ts";
 import { readerClause } from "./filters.ts";
 import type { SqliteSession } from "./session.ts";
+import type { AuditChange } from "../../core/audit_chain.ts";
 
 const LINK_COLUMNS = "source_id, target_id, relation, created_at, valid_from, valid_until, observed_by";
 
@@ -27,6 +28,14 @@ export class SqliteGraph implements GraphStore {
     ).get(triple.source_id, triple.target_id, triple.relation) as Link | undefined;
   }
 
+  /** The audit change of a write to the link between these two memories. */
+  #linkChange(action: string, link: { source_id: string; target_id: string }): AuditChange {
+    const rows = this.#s.stmt(
+      "SELECT DISTINCT namespace FROM memories WHERE id IN (?, ?) ORDER BY namespace",
+    ).all(link.source_id, link.target_id) as { namespace: string }[];
+    return { action, ids: [link.source_id, link.target_id], namespaces: rows.map((r) => r.namespace) };
+  }
+
   link(link: Link): Promise<{ link: Link; created: boolean }> {
     return this.#s.write(() => {
       for (const id of [link.source_id, link.target_id]) {
@@ -40,7 +49,7 @@ export class SqliteGraph implements GraphStore {
          VALUES (@source_id, @target_id, @relation, @created_at, @valid_from, @valid_until, @observed_by)`,
       ).run({ ...link });
       return { link: this.#find(link)!, created: true };
-    });
+    }, (r) => (r.created ? this.#linkChange("link.create", r.link) : null));
   }
 
   linksOf(id: string): Promise<Link[]> {
@@ -142,11 +151,13 @@ export class SqliteGraph implements GraphStore {
     triple: { source_id: string; target_id: string; relation: Relation },
     options: { validUntil: string; keepExisting?: boolean },
   ): Promise<{ link: Link; previous: string | null }> {
+    let changed = false;
     return this.#s.write(() => {
       const existing = this.#find(triple);
       if (existing && options.keepExisting && existing.valid_until !== null) {
         return { link: existing, previous: existing.valid_until };
       }
+      changed = true;
       if (!existing) {
         throw new MemoryError(
           "not_found",
@@ -166,6 +177,6 @@ export class SqliteGraph implements GraphStore {
          WHERE source_id = ? AND target_id = ? AND relation = ? AND deleted_at IS NULL`,
       ).run(options.validUntil, triple.source_id, triple.target_id, triple.relation);
       return { link: this.#find(triple)!, previous: existing.valid_until };
-    });
+    }, (r) => (changed ? this.#linkChange("link.invalidate", r.link) : null));
   }
 }

@@ -35,7 +35,7 @@ export class SqliteNamespaces implements NamespaceStore {
            updated_at = excluded.updated_at`,
       ).run({ namespace, id: options.id, parent: options.parent ?? null, now: options.now });
       return this.#s.stmt(META_SQL).get(namespace) as NamespaceMeta;
-    });
+    }, () => ({ action: "standard.set", ids: [options.id], namespaces: [namespace] }));
   }
 
   meta(namespace: string): Promise<NamespaceMeta | null> {
@@ -43,12 +43,17 @@ export class SqliteNamespaces implements NamespaceStore {
   }
 
   clearStandard(namespace: string, options: { now: string }): Promise<string | null> {
-    return this.#s.write(() => {
-      const before = this.#s.stmt(META_SQL).get(namespace) as NamespaceMeta | undefined;
-      this.#s.stmt("UPDATE namespace_meta SET standard_id = NULL, updated_at = ? WHERE namespace = ?")
-        .run(options.now, namespace);
-      return before?.standard_id ?? null;
-    });
+    return this.#s.write(
+      () => {
+        const before = this.#s.stmt(META_SQL).get(namespace) as NamespaceMeta | undefined;
+        this.#s.stmt("UPDATE namespace_meta SET standard_id = NULL, updated_at = ? WHERE namespace = ?")
+          .run(options.now, namespace);
+        return before?.standard_id ?? null;
+      },
+      (
+        cleared,
+      ) => (cleared === null ? null : { action: "standard.clear", ids: [cleared], namespaces: [namespace] }),
+    );
   }
 
   counts(options: { prefix?: string; filter: MemoryFilter; now: string }): Promise<Map<string, number>> {

@@ -29,6 +29,9 @@ import { openSqlite, type SqliteDb } from "./open.ts";
 import { draftParams, INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToMemory } from "./rows.ts";
 import { indexTerm } from "./stemming.ts";
 import { retryWhileBusy, withWriteTx } from "./tx.ts";
+import { appendAudit, rowsChange, SqliteAudit } from "./audit.ts";
+import { enqueueEvents, SqliteWebhooks } from "./webhooks.ts";
+import { type Attribution, type AuditChange, namespacesOf } from "../../core/audit_chain.ts";
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -50,13 +53,27 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => "\\" + c);
 }
 
+/** What every attributed view of one open database shares. */
+interface SharedDb {
+  db: SqliteDb;
+  retryMs: number;
+  /** How many matches a keyword query scores at most (bm25_budget.ts). */
+  scoreBudget: number;
+  /** Document counts of common terms, by stem (see #termDocs). */
+  commonTerms: Map<string, { docs: number; rows: number; at: number }>;
+  statements: Map<string, Statement>;
+  schemaVersion: number;
+}
+
+// Writes made outside any operation (e.g. by a test or a maintenance script) are still recorded.
+const UNATTRIBUTED: Attribution = { actor: "system", operation: "direct" };
+
 /** A MemoryStore on one SQLite file. */
 export class SqliteStore implements MemoryStore {
   readonly backend = "sqlite";
+  readonly #shared: SharedDb;
   readonly #db: SqliteDb;
-  readonly #retryMs: number;
-  readonly #statements = new Map<string, Statement>();
-  #schemaVersion = 0;
+  readonly #by: Attribution & { now: () => string };
   readonly graph: SqliteGraph;
   readonly agents: SqliteAgents;
   readonly namespaces: SqliteNamespaces;
@@ -64,18 +81,18 @@ export class SqliteStore implements MemoryStore {
   readonly archive: SqliteArchive;
   readonly transfer: SqliteTransfer;
   readonly vectors: SqliteVectors;
+  readonly audit: SqliteAudit;
+  readonly webhooks: SqliteWebhooks;
   readonly #session: SqliteSession;
-  readonly #scoreBudget: number;
-  readonly #commonTerms = new Map<string, { docs: number; rows: number; at: number }>();
 
-  private constructor(db: SqliteDb, retryMs: number, scoreBudget: number) {
-    this.#scoreBudget = scoreBudget;
-    this.#db = db;
-    this.#retryMs = retryMs;
+  private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
+    this.#shared = shared;
+    this.#db = shared.db;
+    this.#by = by;
     const session: SqliteSession = {
       stmt: (sql) => this.#stmt(sql),
       read: (fn) => this.#read(fn),
-      write: (fn) => this.#write(fn),
+      write: (fn, change) => this.#write(fn, change),
     };
     this.graph = new SqliteGraph(session);
     this.agents = new SqliteAgents(session);
@@ -84,7 +101,14 @@ export class SqliteStore implements MemoryStore {
     this.archive = new SqliteArchive(session);
     this.transfer = new SqliteTransfer(session);
     this.vectors = new SqliteVectors(session);
+    this.audit = new SqliteAudit(session);
+    this.webhooks = new SqliteWebhooks(session);
     this.#session = session;
+  }
+
+  /** The same database, with writes recorded in the audit trail as made by `by`. */
+  attributed(by: Attribution & { now: () => string }): SqliteStore {
+    return new SqliteStore(this.#shared, { actor: by.actor, operation: by.operation, now: by.now });
   }
 
   /**
@@ -107,13 +131,17 @@ export class SqliteStore implements MemoryStore {
       () => openSqlite(path, { ...options }),
       { retryMs },
     );
-    const store = new SqliteStore(
+    const shared: SharedDb = {
       db,
       retryMs,
-      options.scoreBudget ?? SCORE_BUDGET,
-    );
+      scoreBudget: options.scoreBudget ?? SCORE_BUDGET,
+      commonTerms: new Map(),
+      statements: new Map(),
+      schemaVersion: 0,
+    };
+    const store = new SqliteStore(shared, { ...UNATTRIBUTED, now: () => new Date().toISOString() });
     try {
-      store.#schemaVersion = await migrate(db, MIGRATIONS, { now: options.now, retryMs });
+      shared.schemaVersion = await migrate(db, MIGRATIONS, { now: options.now, retryMs });
     } catch (err) {
       db.close();
       throw err;
@@ -122,24 +150,36 @@ export class SqliteStore implements MemoryStore {
   }
 
   get schemaVersion(): number {
-    return this.#schemaVersion;
+    return this.#shared.schemaVersion;
   }
 
   #stmt(sql: string): Statement {
-    let s = this.#statements.get(sql);
+    let s = this.#shared.statements.get(sql);
     if (!s) {
       s = this.#db.prepare(sql);
-      this.#statements.set(sql, s);
+      this.#shared.statements.set(sql, s);
     }
     return s;
   }
 
   #read<T>(fn: () => T): Promise<T> {
-    return retryWhileBusy(fn, { retryMs: this.#retryMs });
+    return retryWhileBusy(fn, { retryMs: this.#shared.retryMs });
   }
 
-  #write<T>(fn: () => T): Promise<T> {
-    return withWriteTx(this.#db, fn, { retryMs: this.#retryMs });
+  #write<T>(fn: () => T, change: (result: T) => AuditChange | null): Promise<T> {
+    return withWriteTx(this.#db, () => {
+      const result = fn();
+      const changed = change(result);
+      if (changed) {
+        const record = appendAudit((sql) => this.#stmt(sql), changed, {
+          actor: this.#by.actor,
+          operation: this.#by.operation,
+          at: this.#by.now(),
+        });
+        enqueueEvents((sql) => this.#stmt(sql), record);
+      }
+      return result;
+    }, { retryMs: this.#shared.retryMs });
   }
 
   #findRow(idOrPrefix: string): MemoryRow {
@@ -201,7 +241,11 @@ export class SqliteStore implements MemoryStore {
       this.#stmt(INSERT_MEMORY_SQL).run(newMemoryParams(draft, options));
       const row = this.#stmt("SELECT * FROM memories WHERE id = ?").get(options.id) as MemoryRow;
       return { memory: rowToMemory(row), action: "created" as const };
-    });
+    }, (r) => ({
+      action: r.action === "created" ? "memory.create" : "memory.update",
+      ids: [r.memory.id],
+      namespaces: [r.memory.namespace],
+    }));
   }
 
   get(idOrPrefix: string): Promise<Memory> {
@@ -212,8 +256,10 @@ export class SqliteStore implements MemoryStore {
     idOrPrefix: string,
     options: { now: string; patch: (existing: Memory) => MemoryDraft },
   ): Promise<Memory> {
+    let before = "";
     return this.#write(() => {
       const row = this.#findRow(idOrPrefix);
+      before = row.namespace;
       const next = options.patch(rowToMemory(row));
       const clash = this.#liveByTitle(next.namespace, next.title);
       if (clash && clash.seq !== row.seq) {
@@ -225,7 +271,11 @@ export class SqliteStore implements MemoryStore {
       }
       this.#stmt(UPDATE_SQL).run({ ...draftParams(next), updated_at: options.now, seq: row.seq });
       return rowToMemory(this.#stmt("SELECT * FROM memories WHERE seq = ?").get(row.seq) as MemoryRow);
-    });
+    }, (m) => ({
+      action: "memory.update",
+      ids: [m.id],
+      namespaces: namespacesOf([m, { namespace: before }]),
+    }));
   }
 
   findByTitle(namespace: string, title: string): Promise<Memory | null> {
@@ -241,14 +291,18 @@ export class SqliteStore implements MemoryStore {
       this.#stmt("UPDATE memories SET deleted_at = ?, deleted_by = ?, removal = 'deleted' WHERE seq = ?")
         .run(options.now, options.actor, row.seq);
       return rowToMemory(row);
-    });
+    }, (m) => ({ action: "memory.delete", ids: [m.id], namespaces: [m.namespace] }));
   }
 
   purgeDeleted(before: string): Promise<number> {
-    return this.#write(() =>
-      this.#stmt("DELETE FROM memories WHERE removal = 'deleted' AND deleted_at <= ?")
-        .run(before).changes
-    );
+    return this.#write(
+      () =>
+        this.#stmt(
+          "DELETE FROM memories WHERE removal = 'deleted' AND deleted_at <= ? RETURNING id, namespace",
+        )
+          .all(before) as { id: string; namespace: string }[],
+      (rows) => rowsChange("memory.purge", rows),
+    ).then((rows) => rows.length);
   }
 
   list(
@@ -273,7 +327,7 @@ export class SqliteStore implements MemoryStore {
   ): Promise<KeywordHit[]> {
     if (terms.length === 0) return Promise.resolve([]);
     const where = filterClause(options.filter, options.now);
-    const budget = this.#scoreBudget;
+    const budget = this.#shared.scoreBudget;
     // One read transaction: the term counts that bound the scoring and the scoring see one snapshot.
     return this.#read(() =>
       this.#db.transaction(() => {
@@ -328,17 +382,17 @@ export class SqliteStore implements MemoryStore {
     });
     return distinct.map((term) => {
       const stem = indexTerm(term);
-      const cached = this.#commonTerms.get(stem);
+      const cached = this.#shared.commonTerms.get(stem);
       if (
         cached && now - cached.at < COMMON_TERM_TTL_MS && Math.abs(rows - cached.rows) * 100 <= cached.rows
       ) {
         return { term, docs: cached.docs };
       }
       const docs = (vocab.get(stem) as { doc: number } | undefined)?.doc ?? 0;
-      if (docs > this.#scoreBudget) {
-        if (this.#commonTerms.size >= COMMON_TERMS_KEPT) this.#commonTerms.clear();
-        this.#commonTerms.set(stem, { docs, rows, at: now });
-      } else this.#commonTerms.delete(stem);
+      if (docs > this.#shared.scoreBudget) {
+        if (this.#shared.commonTerms.size >= COMMON_TERMS_KEPT) this.#shared.commonTerms.clear();
+        this.#shared.commonTerms.set(stem, { docs, rows, at: now });
+      } else this.#shared.commonTerms.delete(stem);
       return { term, docs };
     });
   }
@@ -357,16 +411,20 @@ export class SqliteStore implements MemoryStore {
           WHEN tier = 'mid' AND @mid_until IS NOT NULL THEN max(expires_at, @mid_until)
           ELSE expires_at END,
         priority = CASE WHEN (access_count + 1) % 10 = 0 THEN min(priority + 1, 10) ELSE priority END
-      WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids))`;
-    return this.#write(() =>
-      void this.#stmt(sql).run({
-        now: options.now,
-        ids: JSON.stringify(ids),
-        promote_at: options.promoteAt,
-        short_until: options.shortUntil,
-        mid_until: options.midUntil,
-      })
-    );
+      WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, namespace`;
+    return this.#write(
+      () =>
+        this.#stmt(sql).all({
+          now: options.now,
+          ids: JSON.stringify(ids),
+          promote_at: options.promoteAt,
+          short_until: options.shortUntil,
+          mid_until: options.midUntil,
+        }) as { id: string; namespace: string }[],
+      // Access counts, expiry and promotion change with every recall: recorded so that a tier or
+      // expiry change is never unexplained, but not a webhook event (see docs/audit.md).
+      (rows) => rowsChange("memory.touch", rows),
+    ).then(() => undefined);
   }
 
   stats(options: { now: string; soonSeconds: number }): Promise<StoreStats> {
@@ -392,7 +450,7 @@ export class SqliteStore implements MemoryStore {
         expiringSoon: expiring.n,
         deleted: deleted.n,
         dbSizeBytes: pages * pageSize,
-        schemaVersion: this.#schemaVersion,
+        schemaVersion: this.#shared.schemaVersion,
       };
     });
   }

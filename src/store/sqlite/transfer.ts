@@ -12,6 +12,7 @@ import type {
 } from "../transfer_store.ts";
 import { draftParams, MEMORY_COLUMNS, type MemoryRow, rowToMemory } from "./rows.ts";
 import type { SqliteSession } from "./session.ts";
+import { namespacesOf } from "../../core/audit_chain.ts";
 
 const LINK_COLUMNS = [
   "source_id",
@@ -70,7 +71,9 @@ export class SqliteTransfer implements TransferStore {
   }
 
   importAll(data: ExportData): Promise<ImportOutcome> {
+    const imported: { id: string; namespace: string }[] = [];
     return this.#s.write(() => {
+      imported.length = 0;
       const added = zero();
       const unchanged = zero();
       const apply = <T>(
@@ -103,7 +106,8 @@ export class SqliteTransfer implements TransferStore {
         "memories",
         data.memories,
         (m) => this.#has("SELECT 1 FROM memories WHERE id = ?", m.id),
-        (m) =>
+        (m) => {
+          imported.push(m);
           this.#s.stmt(insertSql("memories", [...MEMORY_COLUMNS, ...STATE_COLUMNS])).run({
             ...draftParams(m),
             id: m.id,
@@ -115,7 +119,8 @@ export class SqliteTransfer implements TransferStore {
             deleted_by: m.deleted_by,
             removal: m.removal,
             archive_reason: m.archive_reason,
-          }),
+          });
+        },
       );
       apply(
         "links",
@@ -170,7 +175,11 @@ export class SqliteTransfer implements TransferStore {
             .run({ ...n }),
       );
       return { added, unchanged };
-    });
+    }, (r) =>
+      // The record names the memories added; links, aliases, agents and standards come with them.
+      Object.values(r.added).some((n) => n > 0)
+        ? { action: "import", ids: imported.map((m) => m.id), namespaces: namespacesOf(imported) }
+        : null);
   }
 
   #has(sql: string, ...params: unknown[]): boolean {

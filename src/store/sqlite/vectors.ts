@@ -13,6 +13,10 @@ import { filterClause } from "./filters.ts";
 import { type MemoryRow, rowToMemory } from "./rows.ts";
 import type { SqliteSession } from "./session.ts";
 
+// Leases, vectors and embedding errors are derived from audited writes (the text of a memory) and
+// can be recomputed from them: they are not part of the audit trail.
+const notAudited = () => null;
+
 const CLAIM_SQL = `UPDATE embed_queue SET lease_until = @lease_until, attempts = attempts + 1
 WHERE memory_seq IN (
   SELECT memory_seq FROM embed_queue
@@ -75,7 +79,7 @@ export class SqliteVectors implements VectorStore {
         jobs.push({ seq, gen, text: `${row.title} ${row.content}` });
       }
       return jobs;
-    });
+    }, notAudited);
   }
 
   save(results: EmbedResult[], options: { model: string; now: string }): Promise<number> {
@@ -99,7 +103,7 @@ export class SqliteVectors implements VectorStore {
         saved++;
       }
       return saved;
-    });
+    }, notAudited);
   }
 
   fail(seqs: number[], options: { error: string }): Promise<void> {
@@ -109,7 +113,7 @@ export class SqliteVectors implements VectorStore {
         "UPDATE embed_queue SET last_error = ? WHERE memory_seq IN (SELECT value FROM json_each(?))",
       )
         .run(options.error.slice(0, 500), JSON.stringify(seqs));
-    });
+    }, notAudited);
   }
 
   changedSince(change: number, options: { model: string; limit: number }): Promise<StoredVector[]> {
@@ -184,8 +188,7 @@ export class SqliteVectors implements VectorStore {
          SELECT memory_seq, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM memory_vectors
          WHERE model != @model OR dimensions != @dimensions
          ON CONFLICT (memory_seq) DO NOTHING`,
-      ).run(options).changes
-    );
+      ).run(options).changes, notAudited);
   }
 
   stats(options: { model: string | null }): Promise<VectorStats> {

@@ -43,6 +43,15 @@ export interface CliIo {
   doctor(flags: GlobalFlags): Promise<{ ok: boolean } & Record<string, unknown>>;
   /** `index rebuild`: embed the queue (unless told not to) and rebuild the vector index. */
   indexRebuild(flags: GlobalFlags, options: { embed: boolean }): Promise<Record<string, unknown>>;
+  /** `audit verify`: recompute the audit trail's hash chain; `ok` false names the first broken record. */
+  auditVerify(
+    flags: GlobalFlags,
+  ): Promise<{ ok: boolean; broken?: { seq: number; problem: string } } & Record<string, unknown>>;
+  /** `audit export`: every audit record as JSON Lines, into a new file `out` or as `text`. */
+  auditExport(
+    flags: GlobalFlags,
+    options: { out?: string | undefined },
+  ): Promise<{ records: number; text?: string } & Record<string, unknown>>;
   /** The exact `deno run` command line a surface needs for the current configuration. */
   permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
   stdout(text: string): void;
@@ -192,15 +201,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const report = (flags: GlobalFlags, result: Record<string, unknown>) =>
     io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
   // A check prints its report, then fails (exit 1) when the report is not ok.
-  const check = (
+  const check = <R extends { ok: boolean }>(
     command: Command,
-    options: { run: (flags: GlobalFlags) => Promise<{ ok: boolean }>; failure: string },
+    options: { run: (flags: GlobalFlags) => Promise<R>; failure: string | ((result: R) => string) },
   ) =>
     command.action(async (_opts, self: Command) => {
       const flags = self.optsWithGlobals() as GlobalFlags;
       const result = await options.run(flags);
       report(flags, result);
-      if (!result.ok) throw new MemoryError("unavailable", options.failure);
+      if (!result.ok) {
+        const failure = typeof options.failure === "string" ? options.failure : options.failure(result);
+        throw new MemoryError("unavailable", failure);
+      }
     });
   const models = program.command("models").description("The operator's local models (models/manifest.json)");
   check(
@@ -213,6 +225,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .description("Report which recall tiers run, which models are loaded, and why any tier is unavailable"),
     { run: io.doctor, failure: "doctor found problems (see above)" },
   );
+  // The audit trail is read by operators and inspectors, not by agents: these are CLI-only admin
+  // commands like `models verify` and `doctor`, not catalog operations. As MCP tools or HTTP routes
+  // they would hand any agent every actor, id and namespace of the database (past all visibility
+  // rules), and an export would write files on the server host on a client's say-so.
+  const audit = program.command("audit").description("The hash-chained audit trail of every write");
+  check(
+    audit.command("verify")
+      .description("Recompute the audit trail's hash chain; exit 1 naming the first broken record"),
+    {
+      run: io.auditVerify,
+      failure: (r) =>
+        `audit trail broken at record ${r.broken?.seq}: ${r.broken?.problem ?? "unknown problem"}`,
+    },
+  );
+  audit.command("export")
+    .description("Write every audit record as JSON Lines (to stdout, or a new file with --out)")
+    .option("--out <file>", "Write to this new file instead of stdout")
+    .action(async (opts: { out?: string }, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      const { text, ...result } = await io.auditExport(flags, { out: opts.out });
+      if (text !== undefined) io.stdout(text.trimEnd());
+      else report(flags, result);
+    });
   const index = program.command("index").description("The vector index of the semantic tier");
   index.command("rebuild")
     .description("Embed queued memories, then rebuild the vector index from the stored vectors and save it")

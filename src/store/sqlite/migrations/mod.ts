@@ -8,6 +8,8 @@ import * as m0006 from "./0006_archive.ts";
 import * as m0007 from "./0007_vectors.ts";
 import * as m0008 from "./0008_vector_counts.ts";
 import * as m0009 from "./0009_namespace_counts.ts";
+import * as m0010 from "./0010_audit_log.ts";
+import * as m0011 from "./0011_webhooks.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -27,4 +29,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, ...m0007 },
   { version: 8, ...m0008 },
   { version: 9, ...m0009 },
+  { version: 10, ...m0010 },
+  { version: 11, ...m0011 },
 ];
