@@ -28,7 +28,7 @@ import type Database from "better-sqlite3-multiple-ciphers";
 import { openSqlite, type SqliteDb } from "./open.ts";
 import { draftParams, INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToMemory } from "./rows.ts";
 import { indexTerm } from "./stemming.ts";
-import { retryWhileBusy, withWriteTx } from "./tx.ts";
+import { isBusyError, retryWhileBusy, withWriteTx } from "./tx.ts";
 import { appendAudit, rowsChange, SqliteAudit } from "./audit.ts";
 import { enqueueEvents, SqliteWebhooks } from "./webhooks.ts";
 import { type Attribution, type AuditChange, namespacesOf } from "../../core/audit_chain.ts";
@@ -49,6 +49,20 @@ const COMMON_TERMS_KEPT = 10_000;
 // The reference caps the counter; a runaway loop must not overflow it.
 const MAX_ACCESS_COUNT = 1_000_000;
 
+// Column references on the right are the values before this update.
+const TOUCH_SQL = `UPDATE memories SET
+    access_count = min(access_count + 1, ${MAX_ACCESS_COUNT}),
+    last_accessed_at = @now,
+    tier = CASE WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN 'long' ELSE tier END,
+    expires_at = CASE
+      WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN NULL
+      WHEN expires_at IS NULL THEN NULL
+      WHEN tier = 'short' AND @short_until IS NOT NULL THEN max(expires_at, @short_until)
+      WHEN tier = 'mid' AND @mid_until IS NOT NULL THEN max(expires_at, @mid_until)
+      ELSE expires_at END,
+    priority = CASE WHEN (access_count + 1) % 10 = 0 THEN min(priority + 1, 10) ELSE priority END
+  WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, namespace`;
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => "\\" + c);
 }
@@ -63,7 +77,16 @@ interface SharedDb {
   commonTerms: Map<string, { docs: number; rows: number; at: number }>;
   statements: Map<string, Statement>;
   schemaVersion: number;
+  /** Recall's access bookkeeping not yet written (see touch()), oldest first. */
+  touches: (() => void)[];
+  touchTimer: ReturnType<typeof setTimeout> | undefined;
 }
+
+// Recall's touches are written this long after the answer, several in one transaction; any other
+// use of the store writes them first, and close() too.
+const TOUCH_DELAY_MS = 10;
+// Touches waiting for a lock another process holds are kept, up to this many.
+const MAX_PENDING_TOUCHES = 10_000;
 
 // Writes made outside any operation (e.g. by a test or a maintenance script) are still recorded.
 const UNATTRIBUTED: Attribution = { actor: "system", operation: "direct" };
@@ -138,6 +161,8 @@ export class SqliteStore implements MemoryStore {
       commonTerms: new Map(),
       statements: new Map(),
       schemaVersion: 0,
+      touches: [],
+      touchTimer: undefined,
     };
     const store = new SqliteStore(shared, { ...UNATTRIBUTED, now: () => new Date().toISOString() });
     try {
@@ -163,23 +188,50 @@ export class SqliteStore implements MemoryStore {
   }
 
   #read<T>(fn: () => T): Promise<T> {
+    if (this.#shared.touches.length > 0) this.#flushTouches();
     return retryWhileBusy(fn, { retryMs: this.#shared.retryMs });
   }
 
   #write<T>(fn: () => T, change: (result: T) => AuditChange | null): Promise<T> {
+    if (this.#shared.touches.length > 0) this.#flushTouches();
     return withWriteTx(this.#db, () => {
       const result = fn();
-      const changed = change(result);
-      if (changed) {
-        const record = appendAudit((sql) => this.#stmt(sql), changed, {
-          actor: this.#by.actor,
-          operation: this.#by.operation,
-          at: this.#by.now(),
-        });
-        enqueueEvents((sql) => this.#stmt(sql), record);
-      }
+      this.#record(change(result), {
+        actor: this.#by.actor,
+        operation: this.#by.operation,
+        at: this.#by.now(),
+      });
       return result;
     }, { retryMs: this.#shared.retryMs });
+  }
+
+  /** Append the audit record of a change (and queue its webhook events), inside its transaction. */
+  #record(changed: AuditChange | null, by: { actor: string; operation: string; at: string }): void {
+    if (!changed) return;
+    const record = appendAudit((sql) => this.#stmt(sql), changed, by);
+    enqueueEvents((sql) => this.#stmt(sql), record);
+  }
+
+  /**
+   * Write the pending touches in one transaction. Waiting on another process's lock, they stay
+   * pending and are tried again shortly; any other failure drops them (they are bookkeeping: the
+   * recall that made them has answered).
+   */
+  #flushTouches(): void {
+    const shared = this.#shared;
+    if (shared.touchTimer !== undefined) clearTimeout(shared.touchTimer);
+    shared.touchTimer = undefined;
+    const pending = shared.touches.splice(0);
+    if (pending.length === 0) return;
+    try {
+      this.#db.transaction(() => {
+        for (const apply of pending) apply();
+      }).immediate();
+    } catch (err) {
+      if (!isBusyError(err) || pending.length + shared.touches.length > MAX_PENDING_TOUCHES) return;
+      shared.touches.unshift(...pending);
+      shared.touchTimer = setTimeout(() => this.#flushTouches(), TOUCH_DELAY_MS * 10);
+    }
   }
 
   #findRow(idOrPrefix: string): MemoryRow {
@@ -397,34 +449,29 @@ export class SqliteStore implements MemoryStore {
     });
   }
 
+  /**
+   * Queued, not written at once: the write (a transaction and an audit record) would delay the
+   * recall's answer by about a millisecond. It is written TOUCH_DELAY_MS later with whatever else
+   * is pending, or before the next use of this database by this process, or at close().
+   */
   touch(ids: string[], options: TouchRules & { now: string }): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    // Column references on the right are the values before this update.
-    const sql = `UPDATE memories SET
-        access_count = min(access_count + 1, ${MAX_ACCESS_COUNT}),
-        last_accessed_at = @now,
-        tier = CASE WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN 'long' ELSE tier END,
-        expires_at = CASE
-          WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN NULL
-          WHEN expires_at IS NULL THEN NULL
-          WHEN tier = 'short' AND @short_until IS NOT NULL THEN max(expires_at, @short_until)
-          WHEN tier = 'mid' AND @mid_until IS NOT NULL THEN max(expires_at, @mid_until)
-          ELSE expires_at END,
-        priority = CASE WHEN (access_count + 1) % 10 = 0 THEN min(priority + 1, 10) ELSE priority END
-      WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, namespace`;
-    return this.#write(
-      () =>
-        this.#stmt(sql).all({
-          now: options.now,
-          ids: JSON.stringify(ids),
-          promote_at: options.promoteAt,
-          short_until: options.shortUntil,
-          mid_until: options.midUntil,
-        }) as { id: string; namespace: string }[],
+    const by = { actor: this.#by.actor, operation: this.#by.operation, at: this.#by.now() };
+    const params = {
+      now: options.now,
+      ids: JSON.stringify(ids),
+      promote_at: options.promoteAt,
+      short_until: options.shortUntil,
+      mid_until: options.midUntil,
+    };
+    this.#shared.touches.push(() => {
+      const rows = this.#stmt(TOUCH_SQL).all(params) as { id: string; namespace: string }[];
       // Access counts, expiry and promotion change with every recall: recorded so that a tier or
       // expiry change is never unexplained, but not a webhook event (see docs/audit.md).
-      (rows) => rowsChange("memory.touch", rows),
-    ).then(() => undefined);
+      this.#record(rowsChange("memory.touch", rows), by);
+    });
+    this.#shared.touchTimer ??= setTimeout(() => this.#flushTouches(), TOUCH_DELAY_MS);
+    return Promise.resolve();
   }
 
   stats(options: { now: string; soonSeconds: number }): Promise<StoreStats> {
@@ -460,6 +507,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   close(): void {
+    this.#flushTouches();
     this.#db.close();
   }
 }
