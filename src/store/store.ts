@@ -3,6 +3,8 @@
 import type { Memory } from "../core/memory.ts";
 import type { Reader } from "../core/visibility.ts";
 import type { ArchiveStore } from "./archive_store.ts";
+import type { KeyStore } from "./key_store.ts";
+import type { MessageStore } from "./message_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -90,6 +92,10 @@ export interface MemoryStore {
   readonly transfer: TransferStore;
   /** Embeddings: the queue of memories to embed and their vectors. */
   readonly vectors: VectorStore;
+  /** HTTP API keys (hashed secrets). */
+  readonly keys: KeyStore;
+  /** Messages between agents. */
+  readonly messages: MessageStore;
 
   /**
    * Insert a memory, or merge it into the live memory with the same title and namespace.

@@ -12,6 +12,8 @@ import type {
   TouchRules,
 } from "../store.ts";
 import { SqliteAgents } from "./agents.ts";
+import { SqliteKeys } from "./api_keys.ts";
+import { SqliteMessages } from "./messages.ts";
 import { SqliteArchive } from "./archive.ts";
 import { SqliteEntities } from "./entities.ts";
 import { filterClause, ftsMatch } from "./filters.ts";
@@ -77,6 +79,8 @@ export class SqliteStore implements MemoryStore {
   readonly archive: SqliteArchive;
   readonly transfer: SqliteTransfer;
   readonly vectors: SqliteVectors;
+  readonly keys: SqliteKeys;
+  readonly messages: SqliteMessages;
   readonly #session: SqliteSession;
   #live: { n: number; at: number } | undefined;
 
@@ -98,6 +102,8 @@ export class SqliteStore implements MemoryStore {
     this.archive = new SqliteArchive(session);
     this.transfer = new SqliteTransfer(session);
     this.vectors = new SqliteVectors(session);
+    this.keys = new SqliteKeys(session);
+    this.messages = new SqliteMessages(session);
     this.#session = session;
   }
 
