@@ -11,6 +11,7 @@ import {
   CORE_OPERATIONS,
   GRAPH_OPERATIONS,
   LIFECYCLE_OPERATIONS,
+  MESSAGING_OPERATIONS,
   SEMANTIC_OPERATIONS,
 } from "../support/operation_names.ts";
 import { connectMcp, tempDataDir } from "../support/processes.ts";
@@ -93,6 +94,7 @@ const EXPECTED_TOOLS = [
   ...GRAPH_OPERATIONS,
   ...LIFECYCLE_OPERATIONS,
   ...SEMANTIC_OPERATIONS,
+  ...MESSAGING_OPERATIONS,
 ];
 
 Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and persistence", async (t) => {

@@ -52,3 +52,9 @@ export const LIFECYCLE_OPERATIONS: readonly string[] = [
 export const SEMANTIC_OPERATIONS: readonly string[] = [
   "memory_check_duplicate",
 ];
+
+/** Agent-to-agent messaging. */
+export const MESSAGING_OPERATIONS: readonly string[] = [
+  "memory_notify",
+  "memory_inbox",
+];
