@@ -84,7 +84,7 @@ export function createApp(
       onError: () => {
         throw new MemoryError(
           "payload_too_large",
-          `Request body is larger than ${maxBody} bytes (maxBodyBytes)`,
+          `Request body is larger than ${maxBody} bytes (${humanBytes(maxBody)}, maxBodyBytes)`,
           { details: { limit_bytes: maxBody } },
         );
       },
@@ -125,6 +125,13 @@ export function createApp(
     }
   }
   return app;
+}
+
+/** 2097152 -> "2 MiB", 4096 -> "4 KiB", 1500 -> "1500 B". */
+function humanBytes(n: number): string {
+  if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} B`;
 }
 
 /** The operation context of a caller: a keyed caller gets the store as its grant allows it. */
