@@ -17,6 +17,7 @@ import type { Deps } from "./ops/operation.ts";
 import { serveHttp } from "./surfaces/http/serve.ts";
 import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
 import { serveStdio } from "./surfaces/mcp/stdio.ts";
+import { createApiKey, revokeApiKey } from "./safety/api_keys.ts";
 
 interface ServerFlags {
   host?: string;
@@ -123,6 +124,16 @@ async function withStore<T>(flags: GlobalFlags, fn: (store: MemoryStore) => Prom
 /** Save the vector index after this many new vectors (and always at shutdown). */
 const INDEX_SAVE_EVERY = 5000;
 
+/** Run `fn` with dependencies opened for one CLI command, closing the store after. */
+async function withDeps<T>(flags: GlobalFlags, fn: (deps: Deps) => Promise<T>): Promise<T> {
+  const deps = await openDeps(loadConfig(configFlags(flags)));
+  try {
+    return await fn(deps);
+  } finally {
+    deps.store.close();
+  }
+}
+
 const encoder = new TextEncoder();
 function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text + "\n");
@@ -168,6 +179,23 @@ const code = await runCli(Deno.args, {
       if (options.out === undefined) return { records, text };
       return { records, path: options.out, ...(await writeNewFile(options.out, text, {})) };
     }),
+  keys: {
+    create: (flags, request) =>
+      withDeps(flags, async (deps) => {
+        const { key, token } = await createApiKey(deps.store.keys, request, { clock: deps.clock });
+        return { ...key, token };
+      }),
+    list: (flags, options) =>
+      withDeps(flags, async (deps) => {
+        const keys = await deps.store.keys.list({ includeRevoked: options.all });
+        return { keys, count: keys.length };
+      }),
+    revoke: (flags, id) =>
+      withDeps(
+        flags,
+        async (deps) => ({ key: await revokeApiKey(deps.store.keys, id, { clock: deps.clock }) }),
+      ),
+  },
   showConfig: (flags) => redactConfig(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
   permissions: (flags, surface) => {
     const config = loadConfig({ ...configFlags(flags), passphraseOnlyPath: true });

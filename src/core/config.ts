@@ -84,6 +84,14 @@ export const configSchema = z.object({
     .describe("How long a webhook receiver may take to answer"),
   webhookPollMs: z.number().int().min(10).max(600_000).default(1000)
     .describe("How often an idle server looks for due webhook events"),
+  maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024)
+    .describe("Largest HTTP request body accepted; larger ones get 413 (the reference's 2 MiB by default)"),
+  requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000)
+    .describe("An HTTP request not answered within this time gets 503 (code timeout)"),
+  rateLimitPerSecond: z.number().min(0).max(100_000).default(50)
+    .describe("Requests per second each HTTP API key may sustain (0 = no limit); more get 429"),
+  rateLimitBurst: z.number().int().min(1).max(100_000).default(200)
+    .describe("Requests an HTTP API key may send at once before the per-second rate applies"),
 });
 
 /** Validated configuration. */

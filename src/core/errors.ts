@@ -7,6 +7,10 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "unauthorized"
+  | "forbidden"
+  | "rate_limited"
+  | "timeout"
   | "unavailable"
   | "internal";
 
@@ -43,6 +47,11 @@ export function invalidInput(issues: FieldIssue[]): MemoryError {
 /** A memory (or other object) that does not exist or is not visible. */
 export function notFound(kind: string, id: string): MemoryError {
   return new MemoryError("not_found", `Cannot find ${kind} "${id}"`, { details: { kind, id } });
+}
+
+/** An action the caller's credentials do not allow (e.g. a write outside an API key's namespaces). */
+export function forbidden(message: string, details: Record<string, unknown> = {}): MemoryError {
+  return new MemoryError("forbidden", message, { details });
 }
 
 /** Turn anything thrown into a MemoryError without leaking internals to clients. */

@@ -21,7 +21,7 @@ export function byteLength(text: string): number {
 
 // Control characters other than tab and newline (and carriage return, which pasted text carries).
 // deno-lint-ignore no-control-regex -- matching control characters is the point
-const CONTROL_CHARS_REGEXP = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+export const CONTROL_CHARS_REGEXP = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const AGENT_ID_REGEXP = /^[A-Za-z0-9_\-:@./]{1,128}$/;
 // deno-lint-ignore no-control-regex -- matching control characters is the point
 const NAMESPACE_BAD_CHARS_REGEXP = /[\s\\\u0000-\u001F\u007F]/;

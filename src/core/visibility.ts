@@ -1,11 +1,17 @@
 // Who may read what: scopes are relative to namespaces. A reader stands at a namespace position;
 // a memory's scope decides how far from its own namespace it can be seen (reference §6.3).
+import { grantCovers } from "./grant.ts";
 import type { Memory } from "./memory.ts";
 
-/** A reader: a namespace position, and the agent id whose own memories it always sees. */
+/**
+ * A reader: a namespace position (scopes apply), the agent id whose own memories it always sees,
+ * and the namespace patterns its credentials may read (an API key's grant: a hard limit that even
+ * its own memories do not pass). Without a position only the patterns apply.
+ */
 export interface Reader {
-  position: string;
+  position?: string | undefined;
   agentId?: string | undefined;
+  namespaces?: readonly string[] | undefined;
 }
 
 /** The namespace and its ancestors, nearest first: `a/b/c` -> [`a/b/c`, `a/b`, `a`]. */
@@ -36,6 +42,8 @@ export function scopeRoot(namespace: string, scope: Memory["scope"]): string | n
 
 /** True when `reader` may see `memory`. */
 export function isVisible(memory: Pick<Memory, "namespace" | "scope" | "agent_id">, reader: Reader): boolean {
+  if (reader.namespaces !== undefined && !grantCovers(reader.namespaces, memory.namespace)) return false;
+  if (reader.position === undefined) return true;
   if (reader.agentId !== undefined && memory.agent_id === reader.agentId) return true;
   if (memory.scope === "collective") return true;
   if (memory.scope === "private") return memory.namespace === reader.position;

@@ -1,8 +1,10 @@
 // Resolving `as_agent` into a Reader: a registered agent's namespace position (and its own
-// memories), or, as the reference allows, a namespace position given directly.
+// memories), or, as the reference allows, a namespace position given directly; always within the
+// namespaces the caller's API key may read.
 import { z } from "zod";
 import { invalidInput } from "../core/errors.ts";
 import { namespaceProblem } from "../core/fields.ts";
+import { coversAll } from "../core/grant.ts";
 import type { Reader } from "../core/visibility.ts";
 import type { OpContext } from "./operation.ts";
 
@@ -17,13 +19,19 @@ export const asAgentSchema = z.string({ error: "must be a string" })
   );
 
 /**
- * The reader for `asAgent`, or undefined when no visibility filter applies.
+ * The reader for `asAgent` within the caller's grant, or undefined when no visibility filter applies.
  * @throws {MemoryError} invalid_input when it is neither a registered agent with a namespace nor a namespace
  */
 export async function resolveReader(
   ctx: OpContext,
   asAgent: string | undefined,
 ): Promise<Reader | undefined> {
+  const position = await positionOf(ctx, asAgent);
+  if (!ctx.grant || coversAll(ctx.grant.read)) return position;
+  return { ...position, namespaces: ctx.grant.read };
+}
+
+async function positionOf(ctx: OpContext, asAgent: string | undefined): Promise<Reader | undefined> {
   if (asAgent === undefined) return undefined;
   const agent = await ctx.store.agents.get(asAgent);
   if (agent?.namespace) return { position: agent.namespace, agentId: agent.agent_id };

@@ -1,9 +1,10 @@
 // Schemas several operations share: the memory result, filter fields and time normalisation.
 import { z } from "zod";
-import { invalidInput } from "../core/errors.ts";
+import { forbidden, invalidInput } from "../core/errors.ts";
 import { namespaceSchema, tagSchema, tagsSchema, tierSchema, timestampSchema } from "../core/fields.ts";
 import { memorySchema } from "../core/memory.ts";
 import type { MemoryFilter } from "../store/store.ts";
+import type { OpContext } from "./operation.ts";
 
 export { memorySchema };
 
@@ -60,4 +61,19 @@ export function toFilter(input: {
   if (input.agent_id !== undefined) filter.agentId = input.agent_id;
   if (input.min_priority !== undefined) filter.minPriority = input.min_priority;
   return filter;
+}
+
+/**
+ * The author of a write: the agent id the input claims, or the caller. A caller authenticated by an
+ * API key acts as the key's agent and may not claim another.
+ * @throws {MemoryError} forbidden naming `field` when a keyed caller claims another agent
+ */
+export function authorOf(ctx: OpContext, claimed: string | undefined, field = "agent_id"): string {
+  if (claimed === undefined || claimed === ctx.actor) return ctx.actor;
+  if (ctx.grant) {
+    throw forbidden(`${field}: this API key acts as "${ctx.actor}" and may not write as "${claimed}"`, {
+      field,
+    });
+  }
+  return claimed;
 }

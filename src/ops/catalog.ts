@@ -10,6 +10,8 @@ import { memoryPromote } from "./memory_promote.ts";
 import { memoryBackup } from "./memory_backup.ts";
 import { memoryExport } from "./memory_export.ts";
 import { memoryImport } from "./memory_import.ts";
+import { memoryInbox } from "./memory_inbox.ts";
+import { memoryNotify } from "./memory_notify.ts";
 import { memoryAgentList } from "./memory_agent_list.ts";
 import { memoryAgentRegister } from "./memory_agent_register.ts";
 import { memoryEntityGetByAlias } from "./memory_entity_get_by_alias.ts";
@@ -81,4 +83,6 @@ export const CATALOG: readonly Operation[] = [
   memorySubscribe,
   memoryUnsubscribe,
   memoryListSubscriptions,
+  memoryNotify,
+  memoryInbox,
 ] as unknown as readonly Operation[];

@@ -4,7 +4,7 @@ import { MemoryError } from "../core/errors.ts";
 import { agentIdSchema, metadataSchema, namespaceSchema, tagSchema, titleSchema } from "../core/fields.ts";
 import { aliasKey } from "../graph/alias_key.ts";
 import { mergeOnUpsert } from "../lifecycle/upsert_merge.ts";
-import { memorySchema } from "./_shared.ts";
+import { authorOf, memorySchema } from "./_shared.ts";
 import { defineOperation } from "./operation.ts";
 
 export const memoryEntityRegister = defineOperation({
@@ -43,7 +43,7 @@ export const memoryEntityRegister = defineOperation({
         { details: { id: existing.id } },
       );
     }
-    const author = input.agent_id ?? ctx.actor;
+    const author = authorOf(ctx, input.agent_id);
     const entity = existing ?? (await ctx.store.upsert({
       tier: "long",
       namespace: input.namespace,

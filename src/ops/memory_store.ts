@@ -19,7 +19,7 @@ import {
 import { tierExpiry } from "../lifecycle/expiry.ts";
 import { mergeOnUpsert } from "../lifecycle/upsert_merge.ts";
 import type { MemoryDraft } from "../store/store.ts";
-import { memorySchema } from "./_shared.ts";
+import { authorOf, memorySchema } from "./_shared.ts";
 import { defineOperation, type OpContext } from "./operation.ts";
 import type { Memory } from "../core/memory.ts";
 
@@ -140,7 +140,11 @@ export const memoryStore = defineOperation({
       expiresAt = new Date(now.getTime() + input.ttl_secs * 1000).toISOString();
     }
     const metaAgent = fieldFromMetadata(input.metadata, "agent_id", agentIdSchema);
-    const agentId = input.agent_id ?? metaAgent ?? ctx.actor;
+    const agentId = authorOf(
+      ctx,
+      input.agent_id ?? metaAgent,
+      input.agent_id ? "agent_id" : "metadata.agent_id",
+    );
     const scope = input.scope ?? fieldFromMetadata(input.metadata, "scope", scopeSchema) ?? "private";
     const draft: MemoryDraft = {
       tier: input.tier,

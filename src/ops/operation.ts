@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { Config } from "../core/config.ts";
+import type { Grant } from "../core/grant.ts";
 import type { IdSource } from "../core/ids.ts";
 import type { Logger } from "../core/log.ts";
 import type { OperationMetrics } from "../core/metrics.ts";
@@ -20,6 +21,12 @@ export interface OpContext {
   semantic: SemanticEngine;
   /** Who is calling: an agent id resolved by the surface. */
   actor: string;
+  /**
+   * The namespaces the caller's credentials may read and write (an HTTP API key); absent means
+   * unrestricted (MCP over stdio, the CLI, a loopback server without keys). The surface also hands
+   * such a caller a store that enforces it, so operations need not check writes themselves.
+   */
+  grant?: Grant | undefined;
 }
 
 /** One HTTP route for an operation. */
@@ -82,6 +89,6 @@ export const READ_ONLY: Annotations = {
 };
 
 /** What a surface is built from: everything an operation needs except the caller. */
-export interface Deps extends Omit<OpContext, "actor"> {
+export interface Deps extends Omit<OpContext, "actor" | "grant"> {
   metrics: OperationMetrics;
 }

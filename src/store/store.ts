@@ -6,6 +6,8 @@ import type { Attribution } from "../core/audit_chain.ts";
 import type { ArchiveStore } from "./archive_store.ts";
 import type { AuditStore } from "./audit_store.ts";
 import type { WebhookStore } from "./webhook_store.ts";
+import type { KeyStore } from "./key_store.ts";
+import type { MessageStore } from "./message_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -103,6 +105,10 @@ export interface MemoryStore {
    * Writes of a store that was never attributed are recorded as actor "system", operation "direct".
    */
   attributed(by: Attribution & { now: () => string }): MemoryStore;
+  /** HTTP API keys (hashed secrets). */
+  readonly keys: KeyStore;
+  /** Messages between agents. */
+  readonly messages: MessageStore;
 
   /**
    * Insert a memory, or merge it into the live memory with the same title and namespace.

@@ -13,7 +13,9 @@ interface MemoryLike {
 }
 
 function isMemoryLike(v: unknown): v is MemoryLike {
-  return typeof v === "object" && v !== null && "id" in v && "title" in v && "namespace" in v;
+  // A tier tells memories from other titled rows (agent messages have a nullable namespace, no tier).
+  return typeof v === "object" && v !== null && "id" in v && "title" in v && "tier" in v &&
+    typeof (v as { namespace?: unknown }).namespace === "string";
 }
 
 /** A list to show as a memory table: the `memories` field, or any non-empty list of memories. */

@@ -20,6 +20,7 @@ export const WEBHOOK_EVENTS = [
   "memory_archive_restore",
   "memory_archive_purge",
   "memory_import",
+  "memory_notify",
 ] as const;
 
 /** Problem with an `events` value (`*` or a comma list of known events), or null when it is fine. */

@@ -11,10 +11,11 @@ Deno.test("every webhook event is a catalog operation that writes, and every wri
   for (const event of WEBHOOK_EVENTS) assert.ok(names.includes(event), event);
   const writers = CATALOG.filter((op) => !op.annotations.readOnlyHint).map((op) => op.name);
   // Backup and export write files, not the database; recall's touches are not events; subscribing
-  // changes only the subscriptions themselves.
+  // changes only the subscriptions themselves; reading an inbox only marks it read.
   const notEvents = [
     "memory_backup",
     "memory_export",
+    "memory_inbox",
     "memory_recall",
     "memory_subscribe",
     "memory_unsubscribe",

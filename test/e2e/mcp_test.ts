@@ -11,6 +11,7 @@ import {
   CORE_OPERATIONS,
   GRAPH_OPERATIONS,
   LIFECYCLE_OPERATIONS,
+  MESSAGING_OPERATIONS,
   SEMANTIC_OPERATIONS,
   WEBHOOK_OPERATIONS,
 } from "../support/operation_names.ts";
@@ -97,6 +98,7 @@ const EXPECTED_TOOLS = [
   ...LIFECYCLE_OPERATIONS,
   ...SEMANTIC_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
+  ...MESSAGING_OPERATIONS,
 ];
 
 Deno.test("MCP server over stdio: tools, prompts, validation, upsert, delete and persistence", async (t) => {

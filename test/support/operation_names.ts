@@ -59,3 +59,9 @@ export const WEBHOOK_OPERATIONS: readonly string[] = [
   "memory_unsubscribe",
   "memory_list_subscriptions",
 ];
+
+/** Agent-to-agent messaging. */
+export const MESSAGING_OPERATIONS: readonly string[] = [
+  "memory_notify",
+  "memory_inbox",
+];

@@ -80,7 +80,8 @@ export function ftsRowCount(session: SqliteSession): number {
   const row = session.stmt("SELECT block FROM memories_fts_data WHERE id = 1").get() as
     | { block: Uint8Array }
     | undefined;
-  return row ? readVarint(row.block) : 0;
+  // A new index has an empty record until its first row.
+  return row && row.block.length > 0 ? readVarint(row.block) : 0;
 }
 
 /** SQLite's variable-length integer (big-endian 7-bit groups; a ninth byte carries 8 bits). */

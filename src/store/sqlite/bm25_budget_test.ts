@@ -84,6 +84,16 @@ Deno.test("readVarint() decodes SQLite varints of one, two and nine bytes", () =
 });
 
 Deno.test("ftsRowCount() is the number of indexed memories, deleted ones excluded", async () => {
+  const empty = await corpus([]);
+  try {
+    assert.equal(ftsRowCount(empty.session), 0);
+    assert.deepEqual(scoreAny(empty.session, [], { rows: 0, need: 5, budget: 10, weighted: false }), {
+      matches: [],
+      ceiling: 0,
+    });
+  } finally {
+    empty.db.close();
+  }
   const { db, session } = await corpus(riverCorpus());
   try {
     assert.equal(ftsRowCount(session), 200);

@@ -1,4 +1,5 @@
 // SQL WHERE clauses for the shared memory filters; values always travel as parameters.
+import { patternParts } from "../../core/grant.ts";
 import { ancestorsOrSelf, type Reader } from "../../core/visibility.ts";
 import type { MemoryFilter } from "../store.ts";
 
@@ -68,17 +69,27 @@ export function filterClause(filter: MemoryFilter, now: string): Clause {
  */
 export function readerClause(reader: Reader, alias: string): Clause {
   const a = alias;
-  return {
-    sql: `(${a}.scope = 'collective'
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  const grant = reader.namespaces === undefined ? null : patternParts(reader.namespaces);
+  if (grant) {
+    // Subtree roots compare by prefix with substr, so no LIKE metacharacter can widen a grant.
+    parts.push(`(${a}.namespace IN (SELECT value FROM json_each(@reader_grant_exact))
+      OR EXISTS (SELECT 1 FROM json_each(@reader_grant_trees) g WHERE ${a}.namespace = g.value
+        OR substr(${a}.namespace, 1, length(g.value) + 1) = g.value || '/'))`);
+    params.reader_grant_exact = JSON.stringify(grant.exact);
+    params.reader_grant_trees = JSON.stringify(grant.subtrees);
+  }
+  if (reader.position !== undefined) {
+    parts.push(`(${a}.scope = 'collective'
       OR (${a}.scope = 'private' AND ${a}.namespace = @reader_position)
       OR ${a}.scope_root IN (SELECT value FROM json_each(@reader_ancestors))
-      OR (@reader_agent IS NOT NULL AND ${a}.agent_id = @reader_agent))`,
-    params: {
-      reader_position: reader.position,
-      reader_ancestors: JSON.stringify(ancestorsOrSelf(reader.position)),
-      reader_agent: reader.agentId ?? null,
-    },
-  };
+      OR (@reader_agent IS NOT NULL AND ${a}.agent_id = @reader_agent))`);
+    params.reader_position = reader.position;
+    params.reader_ancestors = JSON.stringify(ancestorsOrSelf(reader.position));
+    params.reader_agent = reader.agentId ?? null;
+  }
+  return { sql: parts.length === 0 ? "1" : `(${parts.join(" AND ")})`, params };
 }
 
 /** An FTS5 MATCH expression from plain terms: each quoted, so no term is ever read as syntax. */

@@ -12,6 +12,8 @@ import type {
   TouchRules,
 } from "../store.ts";
 import { SqliteAgents } from "./agents.ts";
+import { SqliteKeys } from "./api_keys.ts";
+import { SqliteMessages } from "./messages.ts";
 import { SqliteArchive } from "./archive.ts";
 import { SqliteEntities } from "./entities.ts";
 import { filterClause } from "./filters.ts";
@@ -106,6 +108,8 @@ export class SqliteStore implements MemoryStore {
   readonly vectors: SqliteVectors;
   readonly audit: SqliteAudit;
   readonly webhooks: SqliteWebhooks;
+  readonly keys: SqliteKeys;
+  readonly messages: SqliteMessages;
   readonly #session: SqliteSession;
 
   private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
@@ -126,6 +130,8 @@ export class SqliteStore implements MemoryStore {
     this.vectors = new SqliteVectors(session);
     this.audit = new SqliteAudit(session);
     this.webhooks = new SqliteWebhooks(session);
+    this.keys = new SqliteKeys(session);
+    this.messages = new SqliteMessages(session);
     this.#session = session;
   }
 

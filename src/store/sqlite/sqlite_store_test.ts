@@ -352,3 +352,25 @@ Deno.test("keyword queries score at most the budget: rare terms in full, common 
     wide.close();
   }
 });
+
+Deno.test("keyword queries on a database that never held a memory find nothing (no error)", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    for (const mode of ["any", "all"] as const) {
+      assert.deepEqual(
+        await store.keyword(["nightly", "build"], { mode, filter: {}, now: NOW, limit: 5 }),
+        [],
+      );
+    }
+    const recall = await store.keyword(["nightly"], {
+      mode: "any",
+      filter: {},
+      now: NOW,
+      limit: 5,
+      context: 2,
+    });
+    assert.deepEqual(recall, []);
+  } finally {
+    store.close();
+  }
+});

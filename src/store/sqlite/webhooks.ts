@@ -9,7 +9,16 @@ import type { SqliteSession, Statement } from "./session.ts";
 const notAudited = () => null;
 
 // Recall's touches change counters on every read; they are audited but are not events.
-const NOT_EVENTS = new Set(["memory.touch", "subscription.create", "subscription.delete"]);
+// Bookkeeping and configuration, not events: recall's touches, subscriptions, API keys, and an
+// inbox marked read.
+const NOT_EVENTS = new Set([
+  "memory.touch",
+  "subscription.create",
+  "subscription.delete",
+  "key.create",
+  "key.revoke",
+  "message.read",
+]);
 
 const VIEW_SQL = `SELECT s.id, s.url, s.events, s.secret_hash IS NOT NULL AS has_secret, s.namespace_filter,
     s.agent_filter, s.created_by, s.created_at, s.last_dispatched_at, s.dispatch_count, s.failure_count,

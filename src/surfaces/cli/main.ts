@@ -52,6 +52,15 @@ export interface CliIo {
     flags: GlobalFlags,
     options: { out?: string | undefined },
   ): Promise<{ records: number; text?: string } & Record<string, unknown>>;
+  /** `keys create|list|revoke`: HTTP API keys (the token is in the create result, once). */
+  keys: {
+    create(
+      flags: GlobalFlags,
+      request: { agent?: string; read?: string; write?: string; label?: string },
+    ): Promise<Record<string, unknown>>;
+    list(flags: GlobalFlags, options: { all: boolean }): Promise<Record<string, unknown>>;
+    revoke(flags: GlobalFlags, id: string): Promise<Record<string, unknown>>;
+  };
   /** The exact `deno run` command line a surface needs for the current configuration. */
   permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
   stdout(text: string): void;
@@ -276,6 +285,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const flags = command.optsWithGlobals() as GlobalFlags;
       const result = await io.rekey(flags, opts);
       io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
+    });
+  const keys = program.command("keys")
+    .description(
+      "HTTP API keys: each acts as one agent and reads/writes only its namespaces (see docs/security.md)",
+    );
+  keys.command("create")
+    .description("Create a key; its token is printed once and only a hash of it is stored")
+    .option("--agent <id>", "The agent every request with this key acts as")
+    .option("--read <patterns>", "Namespaces it may read: comma-separated ns, ns/* (ns and below) or *")
+    .option("--write <patterns>", "Namespaces it may write: same patterns")
+    .option("--label <text>", "A note for `keys list`, e.g. who holds the key")
+    .action(
+      async (opts: { agent?: string; read?: string; write?: string; label?: string }, command: Command) => {
+        const flags = command.optsWithGlobals() as GlobalFlags;
+        const result = await io.keys.create(flags, opts);
+        report(flags, result);
+        if (!flags.json) io.stderr("The token above is shown only once: hand it to the agent now.");
+      },
+    );
+  keys.command("list")
+    .description("List keys (never their secrets)")
+    .option("--all", "Include revoked keys")
+    .action(async (opts: { all?: boolean }, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      report(flags, await io.keys.list(flags, { all: opts.all === true }));
+    });
+  keys.command("revoke")
+    .description("Revoke a key: requests with it get 401 from the next request on")
+    .argument("<id>", "The key id (from keys list)")
+    .action(async (id: string, _opts, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      report(flags, await io.keys.revoke(flags, id));
     });
   for (const op of io.catalog) addOperationCommand(program, op, io, run);
 

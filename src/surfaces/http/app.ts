@@ -1,18 +1,16 @@
-// The HTTP surface: a Hono app with one route per catalog binding, plus health and metrics.
-// Input = path params + query (coerced by the schema) + JSON body; errors map in onError only.
+// The HTTP surface: a Hono app with one route per catalog binding, plus health and metrics, behind
+// a deadline, API-key authentication, a per-key rate limit and a body limit; errors map in onError only.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { MemoryError, toMemoryError } from "../../core/errors.ts";
 import { invokeOperation } from "../../ops/invoke.ts";
-import type { Deps, Operation } from "../../ops/operation.ts";
+import type { Deps, OpContext, Operation } from "../../ops/operation.ts";
+import { scopeStore } from "../../store/scoped_store.ts";
+import { authenticate, type Caller } from "./auth.ts";
+import { RateLimiter, withDeadline } from "./limits.ts";
 import { VERSION } from "../../version.ts";
 import { coerceTextInput } from "../coerce.ts";
 import { errorBody, statusFor } from "./errors.ts";
-
-/** The reference's request body limit. */
-export const MAX_BODY_BYTES = 2 * 1024 * 1024;
-
-const AGENT_ID_REGEXP = /^[A-Za-z0-9_\-:@./]{1,128}$/;
 
 async function readJsonBody(request: Request): Promise<Record<string, unknown>> {
   const text = await request.text();
@@ -33,45 +31,61 @@ async function readJsonBody(request: Request): Promise<Record<string, unknown>> 
   return body as Record<string, unknown>;
 }
 
-function callerOf(headers: Headers, fallback: string): string {
-  const header = headers.get("x-agent-id");
-  if (header === null) return fallback;
-  if (!AGENT_ID_REGEXP.test(header)) {
-    throw new MemoryError(
-      "invalid_input",
-      "Invalid input: X-Agent-Id: must be 1-128 characters of A-Z a-z 0-9 _ - : @ . /",
-      { details: { issues: [{ field: "X-Agent-Id", message: "must be 1-128 characters" }] } },
-    );
-  }
-  return header;
-}
-
 /**
  * Build the HTTP app bound to every catalog operation.
  * @param catalog the operations to expose
+ * @param loopback true when the server listens on a loopback address only: then, while no API key
+ *   exists, requests need none (any other server refuses requests without a valid key)
  */
-export function createApp(deps: Deps, options: { catalog: readonly Operation[] }): Hono {
-  const app = new Hono();
+export function createApp(
+  deps: Deps,
+  options: { catalog: readonly Operation[]; loopback: boolean },
+): Hono<{ Variables: { caller: Caller } }> {
+  const app = new Hono<{ Variables: { caller: Caller } }>();
   const defaultActor = deps.config.agentId ?? "anonymous:http";
+  const limiter = new RateLimiter({
+    perSecond: deps.config.rateLimitPerSecond,
+    burst: deps.config.rateLimitBurst,
+    clock: deps.clock,
+  });
+  const maxBody = deps.config.maxBodyBytes;
 
   app.onError((err, c) => {
     const error = toMemoryError(err);
+    // The log keeps the cause; the client gets the code and message only, never a stack.
     if (error.code === "internal") deps.log.error("request failed", { path: c.req.path, error: String(err) });
-    return c.json(errorBody(error), statusFor(error.code));
+    const headers: Record<string, string> = {};
+    if (error.code === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="ai-memory"';
+    if (error.code === "rate_limited") headers["Retry-After"] = String(error.details.retry_after_secs ?? 1);
+    return c.json(errorBody(error), statusFor(error.code), headers);
   });
   app.notFound((c) =>
     c.json(errorBody(new MemoryError("not_found", `No route for ${c.req.method} ${c.req.path}`)), 404)
   );
 
+  app.use("*", (_c, next) => withDeadline(next(), deps.config.requestTimeoutMs));
+  app.use("*", async (c, next) => {
+    // Liveness stays open, as in the reference, so probes need no key.
+    if (c.req.path !== "/api/v1/health") {
+      const caller = await authenticate(c.req.raw.headers, {
+        keys: deps.store.keys,
+        loopback: options.loopback,
+        defaultActor,
+      });
+      if (caller.keyId !== undefined) limiter.take(caller.keyId);
+      c.set("caller", caller);
+    }
+    await next();
+  });
   app.use(
     "*",
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize: maxBody,
       onError: () => {
         throw new MemoryError(
           "payload_too_large",
-          `Request body is larger than ${MAX_BODY_BYTES} bytes (2 MiB)`,
-          { details: { limit_bytes: MAX_BODY_BYTES } },
+          `Request body is larger than ${maxBody} bytes (${humanBytes(maxBody)}, maxBodyBytes)`,
+          { details: { limit_bytes: maxBody } },
         );
       },
     }),
@@ -100,7 +114,7 @@ export function createApp(deps: Deps, options: { catalog: readonly Operation[] }
           : {};
         const input = { ...query, ...body, ...c.req.param() };
         const result = await invokeOperation(op, input, {
-          ctx: { ...deps, actor: callerOf(c.req.raw.headers, defaultActor) },
+          ctx: contextFor(deps, c.get("caller")),
           metrics: deps.metrics,
         });
         // A create that found what it would create (an upsert update, an idempotent repeat) is a 200.
@@ -111,4 +125,22 @@ export function createApp(deps: Deps, options: { catalog: readonly Operation[] }
     }
   }
   return app;
+}
+
+/** 2097152 -> "2 MiB", 4096 -> "4 KiB", 1500 -> "1500 B". */
+function humanBytes(n: number): string {
+  if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} B`;
+}
+
+/** The operation context of a caller: a keyed caller gets the store as its grant allows it. */
+function contextFor(deps: Deps, caller: Caller): OpContext {
+  if (!caller.grant) return { ...deps, actor: caller.actor };
+  return {
+    ...deps,
+    actor: caller.actor,
+    grant: caller.grant,
+    store: scopeStore(deps.store, { grant: caller.grant, actor: caller.actor, clock: deps.clock }),
+  };
 }

@@ -1,17 +1,24 @@
 // The one mapping from MemoryError codes to HTTP statuses and the JSON error body.
 import type { ErrorCode, MemoryError } from "../../core/errors.ts";
 
-const STATUS: Record<ErrorCode, 400 | 404 | 409 | 413 | 500 | 503> = {
+/** The statuses errors map to. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+
+const STATUS: Record<ErrorCode, ErrorStatus> = {
   invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  rate_limited: 429,
+  timeout: 503,
   unavailable: 503,
   internal: 500,
 };
 
 /** HTTP status for an error code. */
-export function statusFor(code: ErrorCode): 400 | 404 | 409 | 413 | 500 | 503 {
+export function statusFor(code: ErrorCode): ErrorStatus {
   return STATUS[code];
 }
 

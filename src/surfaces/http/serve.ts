@@ -3,10 +3,21 @@
 import { MemoryError } from "../../core/errors.ts";
 import type { Deps, Operation } from "../../ops/operation.ts";
 import { createApp } from "./app.ts";
+import { isLoopbackHost } from "./auth.ts";
 
 /** Serve the catalog over HTTP; resolves after a signal has stopped the server. */
 export async function serveHttp(deps: Deps, options: { catalog: readonly Operation[] }): Promise<void> {
-  const app = createApp(deps, options);
+  const loopback = isLoopbackHost(deps.config.host);
+  if (!loopback && !(await deps.store.keys.anyActive())) {
+    throw new MemoryError(
+      "invalid_input",
+      `Invalid input: host: refusing to listen on ${deps.config.host}, which other machines can reach, ` +
+        "while no API key exists; create one with `ai-memory keys create --agent ID --read NS --write NS` " +
+        "or listen on 127.0.0.1 (see docs/security.md)",
+      { details: { issues: [{ field: "host", message: "a non-loopback address needs an API key" }] } },
+    );
+  }
+  const app = createApp(deps, { ...options, loopback });
   const controller = new AbortController();
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGINT", stop);
