@@ -178,6 +178,8 @@ export const memoryRecall = defineOperation({
       tokens += cost;
       memories.push({ ...memory, score });
     }
+    const standards = (await standardsChain(ctx.store, input.namespace, reader)).map(standardEntry);
+    // Last: the store writes touches after the answer, unless another read comes first.
     await ctx.store.touch(memories.map((m) => m.id), {
       ...touchRules(now, ctx.config),
       now: now.toISOString(),
@@ -188,7 +190,7 @@ export const memoryRecall = defineOperation({
       mode,
       tokens_used: tokens,
       ...(input.budget_tokens !== undefined ? { budget_tokens: input.budget_tokens } : {}),
-      standards: (await standardsChain(ctx.store, input.namespace, reader)).map(standardEntry),
+      standards,
     };
   },
 });

@@ -127,11 +127,13 @@ export class SemanticEngine {
     const index = await this.index();
     const fetch = Math.min(Math.max(options.k * 2, 50), index.size);
     const hits = (await index.search(vector, fetch)).filter((h) => h.similarity >= options.minSimilarity);
-    const live = await this.#store.vectors.liveBySeq(hits.map((h) => h.label), {
-      filter: options.filter,
-      now: options.now,
-      model: index.model,
-    });
+    // The best k first; the rest of the hits only when filters hid some of those.
+    const resolve = (labels: number[]) =>
+      this.#store.vectors.liveBySeq(labels, { filter: options.filter, now: options.now, model: index.model });
+    const live = await resolve(hits.slice(0, options.k).map((h) => h.label));
+    if (live.length < options.k && hits.length > options.k) {
+      live.push(...await resolve(hits.slice(options.k).map((h) => h.label)));
+    }
     const bySeq = new Map(live.map((l) => [l.seq, l.memory]));
     const out: Neighbour[] = [];
     for (const h of hits) {
