@@ -6,6 +6,7 @@ export type ErrorCode =
   | "invalid_input"
   | "not_found"
   | "conflict"
+  | "forbidden"
   | "payload_too_large"
   | "unavailable"
   | "internal";
@@ -43,6 +44,11 @@ export function invalidInput(issues: FieldIssue[]): MemoryError {
 /** A memory (or other object) that does not exist or is not visible. */
 export function notFound(kind: string, id: string): MemoryError {
   return new MemoryError("not_found", `Cannot find ${kind} "${id}"`, { details: { kind, id } });
+}
+
+/** A write that a namespace's governance policy refuses; the message names the rule and namespace. */
+export function forbidden(message: string, details: Record<string, unknown> = {}): MemoryError {
+  return new MemoryError("forbidden", message, { details });
 }
 
 /** Turn anything thrown into a MemoryError without leaking internals to clients. */

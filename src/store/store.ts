@@ -6,6 +6,7 @@ import type { Attribution } from "../core/audit_chain.ts";
 import type { ArchiveStore } from "./archive_store.ts";
 import type { AuditStore } from "./audit_store.ts";
 import type { WebhookStore } from "./webhook_store.ts";
+import type { PendingStore } from "./pending_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -97,6 +98,8 @@ export interface MemoryStore {
   readonly audit: AuditStore;
   /** Webhook subscriptions and the outbox of their events. */
   readonly webhooks: WebhookStore;
+  /** The governance queue: actions waiting for approval. */
+  readonly pending: PendingStore;
 
   /**
    * The same database, whose writes the audit trail records as made by `by` at `by.now()`.

@@ -19,6 +19,7 @@ import { bestVisible, keywordWithContext } from "./keyword_context.ts";
 import { ftsRowCount, isWeighted, SCORE_BUDGET, scoreAll, scoreAny, type TermDocs } from "./bm25_budget.ts";
 import { SqliteGraph } from "./graph.ts";
 import { SqliteNamespaces } from "./namespaces.ts";
+import { SqlitePending } from "./pending.ts";
 import { SqliteTransfer } from "./transfer.ts";
 import { SqliteVectors } from "./vectors.ts";
 import type { SqliteSession } from "./session.ts";
@@ -83,6 +84,7 @@ export class SqliteStore implements MemoryStore {
   readonly vectors: SqliteVectors;
   readonly audit: SqliteAudit;
   readonly webhooks: SqliteWebhooks;
+  readonly pending: SqlitePending;
   readonly #session: SqliteSession;
 
   private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
@@ -103,6 +105,7 @@ export class SqliteStore implements MemoryStore {
     this.vectors = new SqliteVectors(session);
     this.audit = new SqliteAudit(session);
     this.webhooks = new SqliteWebhooks(session);
+    this.pending = new SqlitePending(session);
     this.#session = session;
   }
 

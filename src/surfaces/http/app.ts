@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { MemoryError, toMemoryError } from "../../core/errors.ts";
 import { invokeOperation } from "../../ops/invoke.ts";
+import { isPendingResult } from "../../ops/_governance_guard.ts";
 import type { Deps, Operation } from "../../ops/operation.ts";
 import { VERSION } from "../../version.ts";
 import { coerceTextInput } from "../coerce.ts";
@@ -103,7 +104,9 @@ export function createApp(deps: Deps, options: { catalog: readonly Operation[] }
           ctx: { ...deps, actor: callerOf(c.req.raw.headers, defaultActor) },
           metrics: deps.metrics,
         });
-        // A create that found what it would create (an upsert update, an idempotent repeat) is a 200.
+        // A write a governance policy queued is a 202 with its pending id. A create that found what it
+        // would create (an upsert update, an idempotent repeat) is a 200.
+        if (isPendingResult(result)) return c.json(result, 202);
         const createdNothing = result.action === "updated" || result.created === false;
         const status = binding.status === 201 && createdNothing ? 200 : binding.status ?? 200;
         return c.json(result, status as 200 | 201);

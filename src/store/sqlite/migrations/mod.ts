@@ -10,6 +10,7 @@ import * as m0008 from "./0008_vector_counts.ts";
 import * as m0009 from "./0009_namespace_counts.ts";
 import * as m0010 from "./0010_audit_log.ts";
 import * as m0011 from "./0011_webhooks.ts";
+import * as m0013 from "./0013_governance.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, ...m0009 },
   { version: 10, ...m0010 },
   { version: 11, ...m0011 },
+  { version: 13, ...m0013 },
 ];
