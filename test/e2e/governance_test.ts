@@ -203,6 +203,35 @@ Deno.test("governance: any, registered, owner and approve for write, promote and
     );
 
     await t.step(
+      "update, forget and consolidate are governed too (the reference let them through)",
+      async () => {
+        const before = snapshot(db);
+        const http = httpClient(server.url);
+        const a = targets.get("http/owner/delete")!;
+        const b = targets.get("http/owner/promote")!;
+        const attempts = [
+          await http.api("PUT", `/api/v1/memories/${a}`, { json: { content: "changed" }, agent: STRANGER }),
+          await http.api("POST", "/api/v1/forget", { json: { namespace: "gov-owner" }, agent: STRANGER }),
+          await http.api("POST", "/api/v1/consolidate", {
+            json: { ids: [a, b], title: "merged", summary: "both", namespace: "free" },
+            agent: STRANGER,
+          }),
+          await http.api("PUT", `/api/v1/memories/${targets.get("http/any/delete")}`, {
+            json: { namespace: "gov-owner/moved" },
+            agent: STRANGER,
+          }),
+        ];
+        for (const r of attempts) assert.equal(r.status, 403, JSON.stringify(r.body));
+        const dry = await http.api<{ archived: number }>("POST", "/api/v1/forget", {
+          json: { namespace: "gov-owner", dry_run: true },
+          agent: STRANGER,
+        });
+        assert.equal(dry.status, 200, "a dry run changes nothing and is not governed");
+        assert.equal(snapshot(db), before);
+      },
+    );
+
+    await t.step(
       "each rule lets through whom it names, and approve queues (HTTP 202, pending id)",
       async () => {
         for (const surface of surfaces) {
