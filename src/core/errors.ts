@@ -6,9 +6,9 @@ export type ErrorCode =
   | "invalid_input"
   | "not_found"
   | "conflict"
+  | "forbidden"
   | "payload_too_large"
   | "unauthorized"
-  | "forbidden"
   | "rate_limited"
   | "timeout"
   | "unavailable"
@@ -49,7 +49,8 @@ export function notFound(kind: string, id: string): MemoryError {
   return new MemoryError("not_found", `Cannot find ${kind} "${id}"`, { details: { kind, id } });
 }
 
-/** An action the caller's credentials do not allow (e.g. a write outside an API key's namespaces). */
+/** An action the caller may not take: outside an API key's namespaces, or refused by a namespace's
+governance policy (the message names the rule and namespace). */
 export function forbidden(message: string, details: Record<string, unknown> = {}): MemoryError {
   return new MemoryError("forbidden", message, { details });
 }

@@ -40,7 +40,13 @@ import { memoryUpdate } from "./memory_update.ts";
 import { memoryListSubscriptions } from "./memory_list_subscriptions.ts";
 import { memorySubscribe } from "./memory_subscribe.ts";
 import { memoryUnsubscribe } from "./memory_unsubscribe.ts";
+import { memoryPendingList } from "./memory_pending_list.ts";
+import { pendingApproveOperation } from "./memory_pending_approve.ts";
+import { memoryPendingReject } from "./memory_pending_reject.ts";
 import type { Operation } from "./operation.ts";
+
+// Approval replays the approved operation, found in this catalog when it runs.
+const memoryPendingApprove = pendingApproveOperation((name) => CATALOG.find((op) => op.name === name));
 
 /** Every operation, each bound to an MCP tool, HTTP routes and a CLI command. */
 export const CATALOG: readonly Operation[] = [
@@ -68,6 +74,9 @@ export const CATALOG: readonly Operation[] = [
   memoryNamespaceSetStandard,
   memoryNamespaceGetStandard,
   memoryNamespaceClearStandard,
+  memoryPendingList,
+  memoryPendingApprove,
+  memoryPendingReject,
   memoryPromote,
   memoryForget,
   memoryGc,

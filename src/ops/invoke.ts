@@ -1,9 +1,10 @@
-// The single path every surface uses to run an operation: validate, run, check the output,
-// record metrics. Validation errors name each field; anything unexpected becomes "internal".
+// The single path every surface uses to run an operation: validate, apply governance, run, check
+// the output, record metrics. Validation errors name each field; anything unexpected becomes "internal".
 import type { z } from "zod";
 import { type FieldIssue, invalidInput, MemoryError, toMemoryError } from "../core/errors.ts";
 import type { OperationMetrics } from "../core/metrics.ts";
 import type { OpContext, Operation } from "./operation.ts";
+import { guardGovernance, outputSchemaOf } from "./_governance_guard.ts";
 
 /** Field issues of a zod error, with dotted paths. */
 export function zodIssues(error: z.ZodError): FieldIssue[] {
@@ -36,8 +37,10 @@ export async function invokeOperation(
         now: () => options.ctx.clock.now().toISOString(),
       }),
     };
-    const result = await op.run(ctx, parsed.data);
-    const checked = op.output.safeParse(result);
+    // Governance runs here, once for every surface: a refused write throws, a queued one answers
+    // with its pending id instead of running.
+    const result = await guardGovernance(op, ctx, parsed.data) ?? await op.run(ctx, parsed.data);
+    const checked = outputSchemaOf(op).safeParse(result);
     if (!checked.success) {
       throw new MemoryError("internal", `Operation ${op.name} produced an invalid result`, {
         cause: checked.error,

@@ -29,6 +29,12 @@ export const memoryCapabilities = defineOperation({
       llm: z.string().nullable().describe("Configured local LLM, if any"),
     }),
     features: z.record(z.string(), z.boolean()).describe("Feature flags"),
+    governance: z.object({
+      rules: z.number().int().describe("Namespaces with a governance policy"),
+      pending: z.number().int().describe("Actions waiting for approval"),
+      approved: z.number().int().describe("Actions approved (and replayed)"),
+      rejected: z.number().int().describe("Actions rejected"),
+    }).describe("Live counts of governance policies and of the approval queue"),
     storage: z.object({
       backend: z.string().describe("Storage backend"),
       schema_version: z.number().int().describe("Database schema version"),
@@ -40,6 +46,7 @@ export const memoryCapabilities = defineOperation({
   async run(ctx) {
     const set = await ctx.semantic.models();
     const vectors = await ctx.store.vectors.stats({ model: set.embedder?.model ?? null });
+    const queue = await ctx.store.pending.counts();
     return {
       schema_version: 2 as const,
       version: VERSION,
@@ -55,8 +62,10 @@ export const memoryCapabilities = defineOperation({
         check_duplicate: set.embedder !== null,
         soft_delete: true,
         upsert_on_title: true,
+        governance: true,
         encryption_at_rest: Boolean(ctx.config.passphrase || ctx.config.passphraseFile),
       },
+      governance: { rules: await ctx.store.namespaces.governedCount(), ...queue },
       storage: { backend: ctx.store.backend, schema_version: ctx.store.schemaVersion },
     };
   },

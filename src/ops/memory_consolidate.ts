@@ -15,6 +15,7 @@ import { tierExpiry } from "../lifecycle/expiry.ts";
 import { memorySchema } from "./_shared.ts";
 import { moved, movedSchema } from "./_archive_shared.ts";
 import { defineOperation } from "./operation.ts";
+import { changeOf } from "./_governed_changes.ts";
 
 export const memoryConsolidate = defineOperation({
   name: "memory_consolidate",
@@ -38,6 +39,11 @@ export const memoryConsolidate = defineOperation({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   http: [{ method: "POST", path: "/api/v1/consolidate", status: 201 }],
   cli: { command: "consolidate", short: { title: "T", summary: "s", namespace: "n" } },
+  // The merged memory is a write in its namespace; each source leaves: a delete in its own.
+  governance: async (ctx, input) => [
+    { class: "write" as const, namespace: input.namespace },
+    ...(await Promise.all(input.ids.map((id) => ctx.store.get(id)))).map((m) => changeOf("delete", m)),
+  ],
   async run(ctx, input) {
     if (input.summary === undefined) {
       throw invalidInput([{

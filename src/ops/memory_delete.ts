@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { idSchema } from "../core/fields.ts";
 import { defineOperation } from "./operation.ts";
+import { changeOf } from "./_governed_changes.ts";
 
 export const memoryDelete = defineOperation({
   name: "memory_delete",
@@ -23,6 +24,7 @@ export const memoryDelete = defineOperation({
   },
   http: [{ method: "DELETE", path: "/api/v1/memories/:id" }],
   cli: { command: "delete", positional: ["id"] },
+  governance: async (ctx, input) => [changeOf("delete", await ctx.store.get(input.id))],
   async run(ctx, input) {
     const m = await ctx.store.softDelete(input.id, {
       now: ctx.clock.now().toISOString(),

@@ -33,6 +33,7 @@ export const memoryEntityRegister = defineOperation({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   http: [{ method: "POST", path: "/api/v1/entities", status: 201 }],
   cli: { command: "entity register", positional: ["canonical_name"], short: { namespace: "n" } },
+  governance: (_ctx, input) => Promise.resolve([{ class: "write", namespace: input.namespace }]),
   async run(ctx, input) {
     const now = ctx.clock.now().toISOString();
     const existing = await ctx.store.findByTitle(input.namespace, input.canonical_name);

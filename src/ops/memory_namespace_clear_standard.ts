@@ -2,11 +2,13 @@
 import { z } from "zod";
 import { standardNamespaceSchema } from "./_standards_shared.ts";
 import { defineOperation } from "./operation.ts";
+import { assertMayChangePolicy } from "../safety/governance.ts";
 
 export const memoryNamespaceClearStandard = defineOperation({
   name: "memory_namespace_clear_standard",
   title: "Clear a namespace standard",
-  description: "Stop using a memory as the namespace's standard. The memory itself is not deleted.",
+  description: "Stop using a memory as the namespace's standard, and drop the namespace's governance " +
+    "policy. The memory itself is not deleted.",
   input: z.object({ namespace: standardNamespaceSchema }),
   output: z.object({
     namespace: z.string().describe("Namespace"),
@@ -17,6 +19,10 @@ export const memoryNamespaceClearStandard = defineOperation({
   http: [{ method: "DELETE", path: "/api/v1/namespaces/:namespace{.+}/standard" }],
   cli: { command: "standard clear", positional: ["namespace"] },
   async run(ctx, input) {
+    await assertMayChangePolicy(ctx.store, input.namespace, {
+      actor: ctx.actor,
+      operator: ctx.operator === true,
+    });
     const previous = await ctx.store.namespaces.clearStandard(input.namespace, {
       now: ctx.clock.now().toISOString(),
     });

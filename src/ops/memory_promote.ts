@@ -6,6 +6,7 @@ import { ancestorsOrSelf } from "../core/visibility.ts";
 import { mergeOnUpsert } from "../lifecycle/upsert_merge.ts";
 import { memorySchema } from "./_shared.ts";
 import { defineOperation } from "./operation.ts";
+import { changeOf } from "./_governed_changes.ts";
 
 export const memoryPromote = defineOperation({
   name: "memory_promote",
@@ -24,6 +25,13 @@ export const memoryPromote = defineOperation({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   http: [{ method: "POST", path: "/api/v1/memories/:id/promote" }],
   cli: { command: "promote", positional: ["id"] },
+  governance: async (ctx, input) => {
+    const source = await ctx.store.get(input.id);
+    const targets = [changeOf("promote", source)];
+    // A copy also lands in the ancestor: that namespace's promote rule applies too.
+    if (input.to_namespace !== undefined) targets.push({ class: "promote", namespace: input.to_namespace });
+    return targets;
+  },
   async run(ctx, input) {
     const now = ctx.clock.now().toISOString();
     const source = await ctx.store.get(input.id);

@@ -125,6 +125,7 @@ export const memoryStore = defineOperation({
     stdin: ["content"],
     defaults: { source: "cli" },
   },
+  governance: (_ctx, input) => Promise.resolve([{ class: "write", namespace: input.namespace }]),
   async run(ctx, input) {
     const now = ctx.clock.now();
     if (input.expires_at !== undefined && input.ttl_secs !== undefined) {

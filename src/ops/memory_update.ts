@@ -19,6 +19,7 @@ import { laterExpiry, tierExpiry } from "../lifecycle/expiry.ts";
 import type { MemoryDraft } from "../store/store.ts";
 import { memorySchema } from "./_shared.ts";
 import { defineOperation } from "./operation.ts";
+import { changeOf } from "./_governed_changes.ts";
 
 const input = z.object({
   id: idSchema,
@@ -92,6 +93,15 @@ export const memoryUpdate = defineOperation({
     positional: ["id"],
     short: { title: "T", content: "c", tier: "t", namespace: "n", priority: "p" },
     stdin: ["content"],
+  },
+  governance: async (ctx, patch) => {
+    const existing = await ctx.store.get(patch.id);
+    const targets = [changeOf("write", existing)];
+    // Moving a memory writes into the namespace it moves to.
+    if (patch.namespace !== undefined && patch.namespace !== existing.namespace) {
+      targets.push({ class: "write", namespace: patch.namespace });
+    }
+    return targets;
   },
   async run(ctx, patch) {
     const now = ctx.clock.now();

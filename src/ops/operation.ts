@@ -8,6 +8,7 @@ import type { IdSource } from "../core/ids.ts";
 import type { Logger } from "../core/log.ts";
 import type { OperationMetrics } from "../core/metrics.ts";
 import type { SemanticEngine } from "../recall/semantic_engine.ts";
+import type { GovernedTarget } from "../safety/governance.ts";
 import type { MemoryStore } from "../store/store.ts";
 
 /** What an operation runs with; the surface supplies the actor. */
@@ -27,6 +28,11 @@ export interface OpContext {
    * such a caller a store that enforces it, so operations need not check writes themselves.
    */
   grant?: Grant | undefined;
+  /**
+   * The caller is the machine's operator: someone running the CLI against the database file itself
+   * (who could change that file anyway). Only the operator gives "human" governance approvals.
+   */
+  operator?: boolean;
 }
 
 /** One HTTP route for an operation. */
@@ -70,6 +76,11 @@ export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodO
   annotations: Annotations;
   http: HttpBinding[];
   cli: CliBinding;
+  /**
+   * For an operation that writes: the changes it is about to make (namespace, kind, memory), which
+   * the catalog checks against the namespaces' governance policies before `run`. Reads only.
+   */
+  governance?: (ctx: OpContext, input: z.output<I>) => Promise<GovernedTarget[]>;
   run(ctx: OpContext, input: z.output<I>): Promise<z.input<O>>;
 }
 
@@ -89,6 +100,6 @@ export const READ_ONLY: Annotations = {
 };
 
 /** What a surface is built from: everything an operation needs except the caller. */
-export interface Deps extends Omit<OpContext, "actor" | "grant"> {
+export interface Deps extends Omit<OpContext, "actor" | "grant" | "operator"> {
   metrics: OperationMetrics;
 }

@@ -1,5 +1,6 @@
 // Storage interfaces for the knowledge graph, agents, namespace standards and entity aliases;
 // each backend implements them beside its MemoryStore.
+import type { StoredPolicy } from "../core/governance_policy.ts";
 import type { Reader } from "../core/visibility.ts";
 import type { MemoryFilter } from "./store.ts";
 
@@ -90,6 +91,8 @@ export interface NamespaceMeta {
   standard_id: string | null;
   parent_namespace: string | null;
   updated_at: string;
+  /** The namespace's governance policy; it stays in force until cleared, even if the standard goes. */
+  governance: StoredPolicy | null;
 }
 
 /** Namespace standards and counts. */
@@ -97,12 +100,20 @@ export interface NamespaceStore {
   /** Make a live memory the standard of a namespace. @throws not_found */
   setStandard(
     namespace: string,
-    options: { id: string; parent?: string | undefined; now: string },
+    options: {
+      id: string;
+      parent?: string | undefined;
+      now: string;
+      /** A policy to set; null removes it; absent keeps the one there is. */
+      governance?: StoredPolicy | null | undefined;
+    },
   ): Promise<NamespaceMeta>;
   /** The metadata row, or null. Standards pointing at deleted memories read as null. */
   meta(namespace: string): Promise<NamespaceMeta | null>;
-  /** Clear a standard; returns the id it had. */
+  /** Clear a standard and its governance policy; returns the id it had. */
   clearStandard(namespace: string, options: { now: string }): Promise<string | null>;
+  /** How many namespaces have a governance policy. */
+  governedCount(): Promise<number>;
   /** Live memory counts per namespace under a prefix (all when absent), visible to the filter's reader. */
   counts(options: { prefix?: string; filter: MemoryFilter; now: string }): Promise<Map<string, number>>;
 }

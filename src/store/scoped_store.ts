@@ -11,6 +11,7 @@ import type { AuditStore } from "./audit_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
 import type { KeyStore } from "./key_store.ts";
 import type { MessageStore } from "./message_store.ts";
+import type { PendingStore } from "./pending_store.ts";
 import type { MemoryFilter, MemoryStore } from "./store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
@@ -56,6 +57,7 @@ class ScopedStore implements MemoryStore {
   readonly messages: MessageStore;
   readonly audit: AuditStore;
   readonly webhooks: WebhookStore;
+  readonly pending: PendingStore;
 
   constructor(store: MemoryStore, access: Access) {
     this.#store = store;
@@ -93,6 +95,41 @@ class ScopedStore implements MemoryStore {
       delivered: webhooks,
       failed: webhooks,
       release: webhooks,
+    };
+    this.pending = this.#scopedPending();
+  }
+
+  /**
+   * The governance queue as the key sees it: actions of namespaces it may read; queuing, approving
+   * and rejecting only in namespaces it may write. Counts are aggregates and pass through.
+   */
+  #scopedPending(): PendingStore {
+    const pending = this.#store.pending;
+    const readable = async (id: string) => {
+      const action = await pending.get(id);
+      if (!this.#canRead(action.namespace)) throw notFound("pending action", id);
+      return action;
+    };
+    return {
+      create: (draft) => {
+        this.#requireWrite(draft.namespace);
+        return pending.create(draft);
+      },
+      get: readable,
+      list: async (options) => {
+        const all = await pending.list({ ...options, limit: Math.max(options.limit * 4, options.limit) });
+        return all.filter((a) => this.#canRead(a.namespace)).slice(0, options.limit);
+      },
+      counts: () => pending.counts(),
+      approve: async (id, options) => {
+        this.#requireWrite((await readable(id)).namespace);
+        return pending.approve(id, options);
+      },
+      reject: async (id, options) => {
+        this.#requireWrite((await readable(id)).namespace);
+        return pending.reject(id, options);
+      },
+      settle: (id, options) => pending.settle(id, options),
     };
   }
 
@@ -293,10 +330,11 @@ class ScopedStore implements MemoryStore {
         await this.get(options.id);
         return await namespaces.setStandard(namespace, options);
       },
-      // A namespace the key may not read has no visible metadata; a standard it may not read is absent.
+      // A standard the key may not read is absent. A namespace's parent and governance policy stay
+      // visible even when the key may not read it: the policy governs the key's writes below it.
       meta: async (namespace) => {
-        if (namespace !== "*" && !this.#canRead(namespace)) return null;
         const meta = await namespaces.meta(namespace);
+        if (namespace !== "*" && !this.#canRead(namespace)) return meta && { ...meta, standard_id: null };
         if (!meta?.standard_id) return meta;
         const ok = await this.#readableIds([meta.standard_id], this.#now());
         return ok.has(meta.standard_id) ? meta : { ...meta, standard_id: null };
@@ -305,6 +343,7 @@ class ScopedStore implements MemoryStore {
         this.#requireWrite(namespace);
         return namespaces.clearStandard(namespace, options);
       },
+      governedCount: () => namespaces.governedCount(),
       counts: (options) => namespaces.counts({ ...options, filter: this.#filter(options.filter) }),
     };
   }

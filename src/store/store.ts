@@ -8,6 +8,7 @@ import type { AuditStore } from "./audit_store.ts";
 import type { WebhookStore } from "./webhook_store.ts";
 import type { KeyStore } from "./key_store.ts";
 import type { MessageStore } from "./message_store.ts";
+import type { PendingStore } from "./pending_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -99,6 +100,8 @@ export interface MemoryStore {
   readonly audit: AuditStore;
   /** Webhook subscriptions and the outbox of their events. */
   readonly webhooks: WebhookStore;
+  /** The governance queue: actions waiting for approval. */
+  readonly pending: PendingStore;
 
   /**
    * The same database, whose writes the audit trail records as made by `by` at `by.now()`.

@@ -13,6 +13,8 @@ export const WEBHOOK_EVENTS = [
   "memory_agent_register",
   "memory_namespace_set_standard",
   "memory_namespace_clear_standard",
+  "memory_pending_approve",
+  "memory_pending_reject",
   "memory_promote",
   "memory_forget",
   "memory_gc",

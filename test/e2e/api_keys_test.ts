@@ -420,3 +420,39 @@ Deno.test("HTTP limits: a body over maxBodyBytes gets 413 naming the limit; a ke
     await server.stop();
   }
 });
+
+Deno.test("a key cannot step around governance: the policy of a namespace it may not read still rules its writes below", async () => {
+  const dir = await tempDataDir();
+  const db = `${dir}/keys-governance.db`;
+  const cli = (args: string[]) => runCli(["--db", db, ...args]);
+  // The operator sets a policy on "team": every write below it waits for approval.
+  const standard = json<StoreResult>(
+    await cli(["store", "-n", "team", "-T", "team rules", "-c", "writes need approval", "--json"]),
+    "store standard",
+  );
+  succeeded(
+    await cli(["standard", "set", "team", standard.id, "--governance", JSON.stringify({ write: "approve" })]),
+    "standard set",
+  );
+  // A key for team/x only: it may not read "team", where the policy lives.
+  const key = json<MintedKey>(
+    await cli(["keys", "create", "--agent", "intern", "--read", "team/x", "--write", "team/x", "--json"]),
+    "keys create",
+  );
+  const server = await startServer(db);
+  const { api } = httpClient(server.url);
+  try {
+    const reply = await api<{ status: string; pending_id: string }>("POST", "/api/v1/memories", {
+      json: { title: "note", content: "a note for the team", namespace: "team/x" },
+      headers: bearer(key.token),
+    });
+    assert.equal(reply.status, 202, JSON.stringify(reply.body));
+    assert.equal(reply.body.status, "pending");
+    const listed = await api<ListResult>("GET", "/api/v1/memories?namespace=team/x", {
+      headers: bearer(key.token),
+    });
+    assert.equal(listed.body.count, 0, "nothing was written before approval");
+  } finally {
+    await server.stop();
+  }
+});

@@ -149,7 +149,12 @@ Deno.test("CLI: graph, entity, taxonomy, agents, standard and session-start comm
       await counted(["standard", "set", "cli/a", standard.id]),
       "standard set",
     );
-    assert.deepEqual(set, { namespace: "cli/a", standard_id: standard.id, parent_namespace: null });
+    assert.deepEqual(set, {
+      namespace: "cli/a",
+      standard_id: standard.id,
+      parent_namespace: null,
+      governance: null,
+    });
 
     const [got, session] = await Promise.all([
       counted(["standard", "get", "cli/a/b", "--inherit"]),
@@ -298,7 +303,12 @@ Deno.test("MCP: every graph, namespace, entity, agent and session tool once, err
         namespace: "mcp/a",
         id: standard.id,
       });
-      assert.deepEqual(set, { namespace: "mcp/a", standard_id: standard.id, parent_namespace: null });
+      assert.deepEqual(set, {
+        namespace: "mcp/a",
+        standard_id: standard.id,
+        parent_namespace: null,
+        governance: null,
+      });
       const got = await mcp.ok<GetStandardResult>("memory_namespace_get_standard", {
         namespace: "mcp/a/b",
         inherit: true,

@@ -736,17 +736,20 @@ Deno.test("HTTP: knowledge graph, namespaces, standards, entities, agents and vi
           namespace: "*",
           standard_id: global.id,
           parent_namespace: null,
+          governance: null,
         });
         await set("stdCorp", { id: corp.id });
         assert.deepEqual(await set("stdA", { id: top.id, parent: "stdCorp" }), {
           namespace: "stdA",
           standard_id: top.id,
           parent_namespace: "stdCorp",
+          governance: null,
         });
         assert.deepEqual(await set("stdA%2Fb", { id: sub.id.slice(0, 8) }), {
           namespace: "stdA/b",
           standard_id: sub.id,
           parent_namespace: null,
+          governance: null,
         }, "a URL-encoded namespace and an id prefix");
 
         const expected = [

@@ -9,6 +9,7 @@ import { CLIENT_ACTOR, type McpCalls, mcpCalls, textOf } from "../support/mcp_ca
 import type { Client } from "../support/mcp_client.ts";
 import {
   CORE_OPERATIONS,
+  GOVERNANCE_OPERATIONS,
   GRAPH_OPERATIONS,
   LIFECYCLE_OPERATIONS,
   MESSAGING_OPERATIONS,
@@ -80,6 +81,7 @@ const READ_ONLY_TOOLS = [
   "memory_archive_list",
   "memory_archive_stats",
   "memory_list_subscriptions",
+  "memory_pending_list",
 ];
 const DESTRUCTIVE_TOOLS = [
   "memory_delete",
@@ -95,6 +97,7 @@ const DESTRUCTIVE_TOOLS = [
 const EXPECTED_TOOLS = [
   ...CORE_OPERATIONS,
   ...GRAPH_OPERATIONS,
+  ...GOVERNANCE_OPERATIONS,
   ...LIFECYCLE_OPERATIONS,
   ...SEMANTIC_OPERATIONS,
   ...WEBHOOK_OPERATIONS,

@@ -33,6 +33,13 @@ export const GRAPH_OPERATIONS: readonly string[] = [
   "memory_namespace_clear_standard",
 ];
 
+/** The governance queue operations. */
+export const GOVERNANCE_OPERATIONS: readonly string[] = [
+  "memory_pending_list",
+  "memory_pending_approve",
+  "memory_pending_reject",
+];
+
 /** The lifecycle operations: promotion, expiry, the archive, export, import and backup. */
 export const LIFECYCLE_OPERATIONS: readonly string[] = [
   "memory_promote",

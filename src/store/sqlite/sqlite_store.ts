@@ -21,6 +21,7 @@ import { bestVisible, keywordWithContext } from "./keyword_context.ts";
 import { ftsRowCount, isWeighted, SCORE_BUDGET, scoreAll, scoreAny, type TermDocs } from "./bm25_budget.ts";
 import { SqliteGraph } from "./graph.ts";
 import { SqliteNamespaces } from "./namespaces.ts";
+import { SqlitePending } from "./pending.ts";
 import { SqliteTransfer } from "./transfer.ts";
 import { SqliteVectors } from "./vectors.ts";
 import type { SqliteSession } from "./session.ts";
@@ -110,6 +111,7 @@ export class SqliteStore implements MemoryStore {
   readonly webhooks: SqliteWebhooks;
   readonly keys: SqliteKeys;
   readonly messages: SqliteMessages;
+  readonly pending: SqlitePending;
   readonly #session: SqliteSession;
 
   private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
@@ -132,6 +134,7 @@ export class SqliteStore implements MemoryStore {
     this.webhooks = new SqliteWebhooks(session);
     this.keys = new SqliteKeys(session);
     this.messages = new SqliteMessages(session);
+    this.pending = new SqlitePending(session);
     this.#session = session;
   }
 

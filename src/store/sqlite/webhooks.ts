@@ -8,9 +8,9 @@ import type { SqliteSession, Statement } from "./session.ts";
 // Outbox bookkeeping is delivery state, not a change of what the database knows: not audited.
 const notAudited = () => null;
 
-// Recall's touches change counters on every read; they are audited but are not events.
 // Bookkeeping and configuration, not events: recall's touches, subscriptions, API keys, and an
-// inbox marked read.
+// inbox marked read. Nor is a write queued by governance: it has not happened (its replay, when
+// approved, is the event).
 const NOT_EVENTS = new Set([
   "memory.touch",
   "subscription.create",
@@ -18,6 +18,7 @@ const NOT_EVENTS = new Set([
   "key.create",
   "key.revoke",
   "message.read",
+  "pending.create",
 ]);
 
 const VIEW_SQL = `SELECT s.id, s.url, s.events, s.secret_hash IS NOT NULL AS has_secret, s.namespace_filter,
@@ -42,12 +43,14 @@ function toSubscription(row: ViewRow): Subscription {
 
 /**
  * Queue the event of an audit record for every matching subscription, in the write's transaction.
- * The event is named after the operation (e.g. `memory_store`); the payload is fixed now.
+ * The event is named after the operation (e.g. `memory_store`, also for the replay of an approved
+ * action, whose audit operation adds "(pending …, approved by …)"); the payload is fixed now.
  */
 export function enqueueEvents(stmt: (sql: string) => Statement, record: AuditRecord): void {
   if (NOT_EVENTS.has(record.action)) return;
+  const event = record.operation.split(" ")[0]!;
   const payload = JSON.stringify({
-    event: record.operation,
+    event,
     action: record.action,
     memory_id: record.ids[0] ?? null,
     ids: record.ids,
@@ -59,7 +62,7 @@ export function enqueueEvents(stmt: (sql: string) => Statement, record: AuditRec
   });
   stmt(FAN_OUT_SQL).run({
     seq: record.seq,
-    event: record.operation,
+    event,
     payload,
     at: record.at,
     namespaces: JSON.stringify(record.namespaces),

@@ -130,7 +130,8 @@ function addOperationCommand(program: Command, op: Operation, io: CliIo, run: Ru
     const deps = await io.openDeps(flags);
     run.close = () => deps.store.close();
     const result = await invokeOperation(op, coerceTextInput(op.input, text), {
-      ctx: { ...deps, actor: deps.config.agentId ?? `cli:pid-${Deno.pid}` },
+      // Whoever runs the CLI holds the database file itself: the operator (docs/governance.md).
+      ctx: { ...deps, actor: deps.config.agentId ?? `cli:pid-${Deno.pid}`, operator: true },
       metrics: deps.metrics,
     });
     io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));

@@ -8,6 +8,7 @@ import type { Deps, OpContext, Operation } from "../../ops/operation.ts";
 import { scopeStore } from "../../store/scoped_store.ts";
 import { authenticate, type Caller } from "./auth.ts";
 import { RateLimiter, withDeadline } from "./limits.ts";
+import { isPendingResult } from "../../ops/_governance_guard.ts";
 import { VERSION } from "../../version.ts";
 import { coerceTextInput } from "../coerce.ts";
 import { errorBody, statusFor } from "./errors.ts";
@@ -117,7 +118,9 @@ export function createApp(
           ctx: contextFor(deps, c.get("caller")),
           metrics: deps.metrics,
         });
-        // A create that found what it would create (an upsert update, an idempotent repeat) is a 200.
+        // A write a governance policy queued is a 202 with its pending id. A create that found what it
+        // would create (an upsert update, an idempotent repeat) is a 200.
+        if (isPendingResult(result)) return c.json(result, 202);
         const createdNothing = result.action === "updated" || result.created === false;
         const status = binding.status === 201 && createdNothing ? 200 : binding.status ?? 200;
         return c.json(result, status as 200 | 201);

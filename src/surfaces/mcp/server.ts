@@ -12,14 +12,28 @@ import {
   Server,
 } from "../../deps/mcp_sdk.ts";
 import { invokeOperation } from "../../ops/invoke.ts";
+import { outputSchemaOf } from "../../ops/_governance_guard.ts";
 import type { Deps, Operation } from "../../ops/operation.ts";
 import { VERSION } from "../../version.ts";
 import { renderCompact } from "../render.ts";
 import { PROMPTS } from "./prompts.ts";
 
-function jsonSchemaOf(schema: z.ZodObject, io: "input" | "output"): Record<string, unknown> {
+// MCP wants an object with properties at the root. A governed write answers either its own result
+// or the pending response (anyOf): the root lists the properties of both, each branch stays exact.
+function objectRoot(schema: Record<string, unknown>): Record<string, unknown> {
+  if (schema.type === "object") return schema;
+  const properties: Record<string, unknown> = {};
+  for (const branch of (schema.anyOf ?? []) as { properties?: Record<string, unknown> }[]) {
+    for (const [key, value] of Object.entries(branch.properties ?? {})) {
+      properties[key] = key in properties ? { anyOf: [properties[key], value] } : value;
+    }
+  }
+  return { type: "object", properties, ...schema };
+}
+
+function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
-  return rest;
+  return objectRoot(rest);
 }
 
 function toolListing(op: Operation) {
@@ -28,7 +42,7 @@ function toolListing(op: Operation) {
     title: op.title,
     description: op.description,
     inputSchema: jsonSchemaOf(op.input, "input"),
-    outputSchema: jsonSchemaOf(op.output, "output"),
+    outputSchema: jsonSchemaOf(outputSchemaOf(op), "output"),
     annotations: { title: op.title, ...op.annotations },
   };
 }

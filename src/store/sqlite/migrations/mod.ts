@@ -11,6 +11,7 @@ import * as m0009 from "./0009_namespace_counts.ts";
 import * as m0010 from "./0010_audit_log.ts";
 import * as m0011 from "./0011_webhooks.ts";
 import * as m0012 from "./0012_api_keys_and_messages.ts";
+import * as m0013 from "./0013_governance.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, ...m0010 },
   { version: 11, ...m0011 },
   { version: 12, ...m0012 },
+  { version: 13, ...m0013 },
 ];
