@@ -40,7 +40,7 @@ export const BUDGETS: readonly Budget[] = [
     label: "memory_store (no embedding)",
     percentile: "p95",
     budgetMs: 20,
-    rows: ["memory_store"],
+    rows: ["memory_store", "memory_store (upsert)"],
   },
   {
     key: "store_embed",

@@ -1,6 +1,19 @@
 // What the benchmark records about the machine: the runtime (machineInfo) and the load average when
 // the permission set allows it. (The CPU model is not readable: Deno grants /proc reads only with -A.)
-import { machineInfo } from "./_report.ts";
+
+/** What can be learned about the machine with the bench permission set (no `sys`: no os release). */
+export function machineInfo(): Record<string, unknown> {
+  const info: Record<string, unknown> = {
+    build: { ...Deno.build },
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    deno: { ...Deno.version },
+    userAgent: navigator.userAgent,
+  };
+  if (Deno.permissions.querySync({ name: "sys", kind: "osRelease" }).state === "granted") {
+    info.osRelease = Deno.osRelease();
+  }
+  return info;
+}
 
 /** machineInfo() plus `loadavg` when readable. */
 export function machineDetails(): Record<string, unknown> {

@@ -37,7 +37,10 @@ export const ROWS: readonly string[] = [
   "memory_session_start",
   "memory_recall",
   "memory_store",
+  "memory_store (upsert)",
   "memory_search",
+  "memory_list",
+  "memory_get",
   "memory_kg_query depth 1",
   "memory_kg_query depth 3",
   "memory_kg_query depth 5",
@@ -68,6 +71,12 @@ export function opSpecs(
   const recalls = draw("recall", (r) => workload.query(r, STORED_QUERY_SHARE));
   const searches = draw("search", (r) => workload.query(r, STORED_QUERY_SHARE));
   const sources = draw("graph", (r) => ids[Math.floor(r() * ids.length)]!);
+  // Memories seeded before the run (their titles are known to the workload), for upserts.
+  const upserts = draw(
+    "upsert",
+    (r) => Math.floor(r() * Math.max(1, Math.min(workload.count, options.size))),
+  );
+  const upsertRng = rng("upsert-content");
   const at = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
   const kg = (depth: number): OpSpec => ({
     row: `memory_kg_query depth ${depth}`,
@@ -138,10 +147,35 @@ export function opSpecs(
       },
     },
     {
+      // An existing title and namespace with new content: memory_store merges into that row.
+      row: "memory_store (upsert)",
+      op: "memory_store",
+      input: (i) => ({ ...workload.upsertOf(at(upserts, i), upsertRng) }),
+      check: (out) => {
+        if (out.action !== "updated") {
+          throw new Error(`memory_store of a stored title did not update: ${out.action}`);
+        }
+        return undefined;
+      },
+    },
+    {
       row: "memory_search",
       op: "memory_search",
       input: (i) => ({ query: at(searches, i), limit: 20 }),
       check: count,
+    },
+    {
+      // Every other call filtered by a namespace, as agents scoped to a project list.
+      row: "memory_list",
+      op: "memory_list",
+      input: (i) => i % 2 === 0 ? { limit: 20 } : { limit: 20, namespace: at(namespaces, i) },
+      check: count,
+    },
+    {
+      row: "memory_get",
+      op: "memory_get",
+      input: (i) => ({ id: at(sources, i + 13) }),
+      check: (out) => (typeof out.id === "string" ? 1 : undefined),
     },
     kg(1),
     kg(3),

@@ -9,7 +9,7 @@ import { RELATIONS } from "../src/store/graph_store.ts";
 import { loadConfig, openDeps } from "../src/runtime.ts";
 import { VERSION } from "../src/version.ts";
 import { intBetween, mulberry32, pick } from "./_prng.ts";
-import { machineInfo } from "./_report.ts";
+import { machineInfo } from "./_machine.ts";
 import { type LatencyStats, PeakRss, summarise } from "./_stats.ts";
 
 const { values } = parseArgs({

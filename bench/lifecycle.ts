@@ -9,7 +9,7 @@ import { invokeOperation } from "../src/ops/invoke.ts";
 import type { Deps, OpContext } from "../src/ops/operation.ts";
 import { loadConfig, openDeps } from "../src/runtime.ts";
 import { VERSION } from "../src/version.ts";
-import { machineInfo } from "./_report.ts";
+import { machineInfo } from "./_machine.ts";
 import { PeakRss } from "./_stats.ts";
 import { Workload } from "./_workload.ts";
 

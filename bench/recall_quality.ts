@@ -20,7 +20,7 @@ import {
   scoreBy,
   writeQualityReport,
 } from "./_quality.ts";
-import { machineInfo } from "./_report.ts";
+import { machineInfo } from "./_machine.ts";
 import { summarise } from "./_stats.ts";
 
 const DEFAULT_DATA = "../shared/bench-data/locomo-dev";

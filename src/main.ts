@@ -81,6 +81,7 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
       clock: deps.clock,
       log: deps.log,
       idleMs: 200,
+      quietMs: () => deps.metrics.quietMs(),
       // Fold new vectors in now, and persist the index now and then so a restart loads it fast.
       afterBatch: async () => {
         await (await deps.semantic.index()).catchUp();

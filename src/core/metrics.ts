@@ -13,6 +13,19 @@ interface OpStats {
 /** Counters and histograms per operation. */
 export class OperationMetrics {
   #ops = new Map<string, OpStats>();
+  #running = 0;
+  #lastActive = Number.NEGATIVE_INFINITY;
+
+  /** A call started (record() ends it); background work asks quietMs() before it runs. */
+  begin(): void {
+    this.#running += 1;
+    this.#lastActive = performance.now();
+  }
+
+  /** Milliseconds since the last call ended; 0 while one runs, Infinity before the first. */
+  quietMs(): number {
+    return this.#running > 0 ? 0 : performance.now() - this.#lastActive;
+  }
 
   #stats(op: string): OpStats {
     let s = this.#ops.get(op);
@@ -25,6 +38,8 @@ export class OperationMetrics {
 
   /** Record one finished call; `errorCode` is set when it failed. */
   record(op: string, seconds: number, errorCode?: string): void {
+    if (this.#running > 0) this.#running -= 1;
+    this.#lastActive = performance.now();
     const s = this.#stats(op);
     s.calls += 1;
     s.sum += seconds;

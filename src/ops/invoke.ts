@@ -25,6 +25,7 @@ export async function invokeOperation(
 ): Promise<Record<string, unknown>> {
   const started = performance.now();
   let errorCode: string | undefined;
+  options.metrics?.begin();
   try {
     const parsed = op.input.safeParse(raw ?? {});
     if (!parsed.success) throw invalidInput(zodIssues(parsed.error));

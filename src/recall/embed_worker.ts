@@ -12,6 +12,11 @@ const BATCH = 4;
 // A batch takes well under a second with small models and a few seconds with MiniLM-class ones on
 // two cores; a worker killed mid-batch holds its rows this long before another takes them.
 const LEASE_MS = 15_000;
+// Requests come first: a batch waits until no operation has run for QUIET_MS, but under a steady
+// stream of requests it still runs at least every MAX_DEFER_MS (the queue keeps moving; the stall
+// of one batch then touches about one request in a hundred instead of every few).
+const QUIET_MS = 25;
+const MAX_DEFER_MS = 2_000;
 const MAX_ATTEMPTS = 5;
 
 /** Embed one batch of queued memories; returns how many vectors were saved (0 when idle). */
@@ -66,13 +71,30 @@ export function startEmbedWorker(
     log: Logger;
     idleMs: number;
     afterBatch?: () => Promise<void>;
+    /** Milliseconds since the process last served a request (0 while it serves one). */
+    quietMs?: () => number;
+    /** How long a batch may wait for a quiet moment (default MAX_DEFER_MS). */
+    maxDeferMs?: number;
   },
 ): () => Promise<void> {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+  let lastBatch = performance.now();
   const loop = (async () => {
     while (!stopped) {
+      const quiet = options.quietMs;
+      const maxDefer = options.maxDeferMs ?? MAX_DEFER_MS;
+      if (quiet && quiet() < QUIET_MS && performance.now() - lastBatch < maxDefer) {
+        await pause(QUIET_MS);
+        continue;
+      }
+      lastBatch = performance.now();
       let leased = 0;
       try {
         const result = await embedBatch(vectors, options);
@@ -82,10 +104,7 @@ export function startEmbedWorker(
         options.log.error("embedding failed", { error: (error as Error).message });
       }
       if (leased > 0 || stopped) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, options.idleMs);
-      });
+      await pause(options.idleMs);
     }
   })();
   return async () => {

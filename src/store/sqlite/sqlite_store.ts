@@ -159,10 +159,16 @@ export class SqliteStore implements MemoryStore {
     },
   ): Promise<SqliteStore> {
     const retryMs = options.retryMs ?? 30_000;
-    const db = await retryWhileBusy(
-      () => openSqlite(path, { ...options }),
-      { retryMs },
-    );
+    // Another process may hold a lock while this one opens (e.g. two opening a new file at once,
+    // one switching it to WAL): wait and open again rather than fail.
+    const db = await retryWhileBusy(() => {
+      try {
+        return openSqlite(path, { ...options });
+      } catch (err) {
+        if (err instanceof MemoryError && isBusyError(err.cause)) throw err.cause;
+        throw err;
+      }
+    }, { retryMs });
     const shared: SharedDb = {
       db,
       retryMs,

@@ -374,3 +374,29 @@ Deno.test("keyword queries on a database that never held a memory find nothing (
     store.close();
   }
 });
+
+Deno.test("SqliteStore.open() waits out another connection's lock on a new file instead of failing", async () => {
+  const path = await tempDb();
+  // A file another process is still creating: not yet in WAL mode, and exclusively locked.
+  const other = new Database(path, { nativeBinding: nativeAddonPath() });
+  other.exec("CREATE TABLE creating (x INTEGER)");
+  other.exec("BEGIN EXCLUSIVE");
+  other.exec("INSERT INTO creating VALUES (1)");
+  const release = setTimeout(() => {
+    other.exec("COMMIT");
+    other.close();
+  }, 300);
+  try {
+    const started = Date.now();
+    const store = await SqliteStore.open(path, { now: NOW, busyTimeoutMs: 0, retryMs: 10_000 });
+    try {
+      assert.ok(Date.now() - started >= 250, "it waited for the lock");
+      assert.equal((await upsert(store, draft({ title: "after the lock" }))).memory.title, "after the lock");
+    } finally {
+      store.close();
+    }
+  } finally {
+    clearTimeout(release);
+    if (other.open) other.close();
+  }
+});
