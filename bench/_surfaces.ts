@@ -114,12 +114,19 @@ export async function httpDriver(db: string, serverArgs: string[] = []): Promise
       const binding = operation(op).http[0];
       if (!binding) throw new Error(`Operation ${op} has no HTTP route`);
       const body = binding.method === "GET" || binding.method === "DELETE";
+      // `:name` segments of the route take the input field of that name; the rest goes as usual.
+      const rest = { ...input };
+      const path = binding.path.replace(/:([a-z_]+)/g, (_, name: string) => {
+        const value = rest[name];
+        delete rest[name];
+        return encodeURIComponent(String(value));
+      });
       const response = await fetch(
-        `${server.url}${binding.path}${body ? queryString(input) : ""}`,
+        `${server.url}${path}${body ? queryString(rest) : ""}`,
         body ? { method: binding.method } : {
           method: binding.method,
           headers: { "content-type": "application/json" },
-          body: JSON.stringify(input),
+          body: JSON.stringify(rest),
         },
       );
       const json = await response.json() as Record<string, unknown>;
