@@ -214,6 +214,17 @@ Deno.test("LLM operations on the CLI; without an LLM they refuse naming the reas
       assert.equal(d.contradicts, false);
     });
 
+    await t.step("doctor reports that the endpoint answers and has the chat model", async () => {
+      const r = await cli(["doctor"]);
+      const report = JSON.parse(r.stdout) as {
+        llm: { ok: boolean; missing_models: string[]; endpoint: string };
+      };
+      assert.equal(report.llm.ok, true, r.stdout);
+      assert.deepEqual(report.llm.missing_models, []);
+      assert.equal(report.llm.endpoint, `127.0.0.1:${fake.port}`);
+      assert.ok(fake.requests.some((x) => x.path === "/api/tags"));
+    });
+
     await t.step("without an LLM configured: exit 2 naming the field and the missing LLM", async () => {
       refused(await cli(["expand-query", "x"], false), "expand-query", { mentions: ["query", "local LLM"] });
       refused(await cli(["consolidate", "--ids", `${a.id},${b.id}`, "-T", "x"], false), "consolidate", {
