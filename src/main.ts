@@ -11,6 +11,8 @@ import { loadConfig, openDeps, openStore, rekeyDatabase, restoreDatabase } from 
 import { exportAuditTrail, verifyAuditTrail } from "./safety/audit_trail.ts";
 import { allowList } from "./safety/ssrf_guard.ts";
 import { startDispatcher } from "./webhooks/dispatcher.ts";
+import { startCurator } from "./curator/loop.ts";
+import { runCuratorCycle } from "./curator/cycle.ts";
 import { writeNewFile } from "./lifecycle/export_file.ts";
 import type { MemoryStore } from "./store/store.ts";
 import type { Deps } from "./ops/operation.ts";
@@ -99,9 +101,14 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
     clock: deps.clock,
     log: deps.log,
   });
+  // The curator runs beside the surface when enabled; its writes take the operations' path.
+  const stopCurator = deps.config.curator.enabled && deps.config.llm
+    ? startCurator(deps, { intervalMs: deps.config.curator.intervalSecs * 1000 })
+    : () => Promise.resolve();
   try {
     await serveSurface(deps, { catalog: CATALOG });
   } finally {
+    await stopCurator();
     await stopDispatcher();
     stopSweeper();
     await stopWorker();
@@ -158,6 +165,19 @@ const code = await runCli(Deno.args, {
     const deps = await openDeps(loadConfig(configFlags(flags)));
     try {
       return await doctorReport(deps) as { ok: boolean };
+    } finally {
+      deps.store.close();
+    }
+  },
+  curator: async (flags, options) => {
+    const deps = await openDeps(loadConfig(configFlags(flags)));
+    try {
+      for (;;) {
+        const report = await runCuratorCycle(deps, { dryRun: options.dryRun });
+        options.report(report as unknown as Record<string, unknown>);
+        if (options.once || options.dryRun) return;
+        await new Promise((resolve) => setTimeout(resolve, deps.config.curator.intervalSecs * 1000));
+      }
     } finally {
       deps.store.close();
     }

@@ -14,6 +14,7 @@ import { rekeySqlite } from "./store/sqlite/rekey.ts";
 import { restoreSqlite } from "./store/sqlite/restore.ts";
 import { SqliteStore } from "./store/sqlite/sqlite_store.ts";
 import { SemanticEngine } from "./recall/semantic_engine.ts";
+import { LocalLlm } from "./models/local_llm.ts";
 import type { MemoryStore } from "./store/store.ts";
 
 function readEnv(): Record<string, string | undefined> {
@@ -99,6 +100,7 @@ export async function openDeps(config: Config): Promise<Deps> {
   return {
     store,
     semantic: new SemanticEngine(config, store),
+    llm: config.llm ? new LocalLlm(config.llm) : undefined,
     config,
     clock: systemClock,
     ids: randomIds,

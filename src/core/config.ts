@@ -19,6 +19,40 @@ export const CONFIG_ENV_VARS = [
   "AI_MEMORY_TIER",
 ] as const;
 
+/** The local LLM endpoint and its models (Ollama's API: /api/chat, /api/embed, /api/tags). */
+export const llmConfigSchema = z.object({
+  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://127.0.0.1:11434" })
+    .describe(
+      "Base URL of the Ollama-compatible endpoint, e.g. http://127.0.0.1:11434 (nothing is downloaded)",
+    ),
+  chatModel: z.string().min(1).describe(
+    "Model answering chat requests, e.g. gemma3:4b (pulled by the operator)",
+  ),
+  embedModel: z.string().min(1).optional()
+    .describe("Model for Ollama's /api/embed, checked by doctor (optional)"),
+  timeoutMs: z.number().int().min(100).max(600_000).default(30_000)
+    .describe("How long one LLM request may take before it fails with a timeout"),
+  maxOutputTokens: z.number().int().min(16).max(8192).default(512)
+    .describe("Largest answer requested from the model (num_predict)"),
+  temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature (0: most repeatable)"),
+}).strict();
+
+/** What one curator cycle may do, and when the server runs one. */
+export const curatorConfigSchema = z.object({
+  enabled: z.boolean().default(false).describe("Run the curator loop inside serve/mcp (needs llm)"),
+  intervalSecs: z.number().int().min(1).max(86_400).default(3600).describe("Pause between two cycles"),
+  maxMemories: z.number().int().min(1).max(100_000).default(200)
+    .describe("Memories one cycle looks at, at most (the rest wait for the next cycle)"),
+  maxLlmCalls: z.number().int().min(1).max(100_000).default(400)
+    .describe("LLM requests one cycle makes, at most"),
+  budgetMs: z.number().int().min(100).max(3_600_000).default(60_000)
+    .describe("Time one cycle may take; it stops at the next memory after that"),
+  similarity: z.number().min(0.1).max(1).default(0.55)
+    .describe("Word-set (Jaccard) similarity from which two memories are proposed for consolidation"),
+  minContentBytes: z.number().int().min(0).max(65_536).default(20)
+    .describe("Memories with less content are left alone (too short to tag or compare)"),
+}).strict();
+
 export const configSchema = z.object({
   dataDir: z.string().min(1).default("data").describe("Directory for the database and indexes"),
   db: z.string().min(1).optional().describe("Database file; default <dataDir>/ai-memory.db"),
@@ -84,6 +118,14 @@ export const configSchema = z.object({
     .describe("How long a webhook receiver may take to answer"),
   webhookPollMs: z.number().int().min(10).max(600_000).default(1000)
     .describe("How often an idle server looks for due webhook events"),
+  llm: llmConfigSchema.optional().describe(
+    "A local LLM behind an Ollama-compatible endpoint (smart tier: memory_expand_query, memory_auto_tag, " +
+      "memory_detect_contradiction, consolidation summaries, the curator); absent means none. The launcher " +
+      "grants network access to its host:port only (docs/llm.md)",
+  ),
+  curator: curatorConfigSchema.default(curatorConfigSchema.parse({})).describe(
+    "The curator: tags new memories, flags contradictions, proposes consolidations, expires (docs/llm.md)",
+  ),
   maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024)
     .describe("Largest HTTP request body accepted; larger ones get 413 (the reference's 2 MiB by default)"),
   requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000)

@@ -22,6 +22,13 @@ export function webhookHosts(entries: readonly string[]): string[] {
   return entries.map((e) => e.trim().toLowerCase()).filter((e) => !e.includes("/"));
 }
 
+/** The host:port of the local LLM endpoint, as --allow-net wants it (the scheme's port when none). */
+export function llmHost(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
+  return `${parsed.hostname}:${port}`;
+}
+
 /**
  * Flags for `deno run` that give `surface` what `config` needs and nothing more.
  * @param configFile the config file the surface will read, if any
@@ -46,6 +53,8 @@ export function permissionFlags(
   // The servers deliver webhooks: outbound access to the allowlisted hosts, and no other. A CIDR
   // entry cannot be a Deno permission; its receivers must also be listed by host (docs/webhooks.md).
   if (options.surface !== "cli") net.push(...webhookHosts(config.webhookAllow));
+  // Every surface may call the local LLM (its operations run on all three): its host:port only.
+  if (config.llm) net.push(llmHost(config.llm.url));
   if (net.length > 0) flags.push(`--allow-net=${pathList(net)}`);
   return flags;
 }

@@ -4,6 +4,9 @@ import { memoryArchivePurge } from "./memory_archive_purge.ts";
 import { memoryArchiveRestore } from "./memory_archive_restore.ts";
 import { memoryArchiveStats } from "./memory_archive_stats.ts";
 import { memoryConsolidate } from "./memory_consolidate.ts";
+import { memoryAutoTag } from "./memory_auto_tag.ts";
+import { memoryDetectContradiction } from "./memory_detect_contradiction.ts";
+import { memoryExpandQuery } from "./memory_expand_query.ts";
 import { memoryForget } from "./memory_forget.ts";
 import { memoryGc } from "./memory_gc.ts";
 import { memoryPromote } from "./memory_promote.ts";
@@ -89,6 +92,9 @@ export const CATALOG: readonly Operation[] = [
   memoryImport,
   memoryBackup,
   memoryCheckDuplicate,
+  memoryExpandQuery,
+  memoryAutoTag,
+  memoryDetectContradiction,
   memorySubscribe,
   memoryUnsubscribe,
   memoryListSubscriptions,

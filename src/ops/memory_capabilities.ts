@@ -28,6 +28,15 @@ export const memoryCapabilities = defineOperation({
       reranker: z.string().nullable().describe("Loaded cross-encoder, if any"),
       llm: z.string().nullable().describe("Configured local LLM, if any"),
     }),
+    llm: z.object({
+      tier: z.literal("smart").describe(
+        "The LLM features' tier: smart (memory_expand_query, memory_auto_tag, ...)",
+      ),
+      endpoint: z.string().describe("host:port of the configured Ollama-compatible endpoint"),
+      chat_model: z.string().describe("Chat model"),
+      embed_model: z.string().nullable().describe("Embedding model at the endpoint, if configured"),
+      curator: z.boolean().describe("Whether the server runs the curator loop"),
+    }).nullable().describe("The configured local LLM (null: none, the LLM operations refuse)"),
     features: z.record(z.string(), z.boolean()).describe("Feature flags"),
     governance: z.object({
       rules: z.number().int().describe("Namespaces with a governance policy"),
@@ -47,6 +56,7 @@ export const memoryCapabilities = defineOperation({
     const set = await ctx.semantic.models();
     const vectors = await ctx.store.vectors.stats({ model: set.embedder?.model ?? null });
     const queue = await ctx.store.pending.counts();
+    const llm = ctx.config.llm !== undefined;
     return {
       schema_version: 2 as const,
       version: VERSION,
@@ -54,7 +64,20 @@ export const memoryCapabilities = defineOperation({
       recall_modes: await ctx.semantic.modes(),
       unavailable: set.unavailable,
       embeddings: { vectors: vectors.vectors, pending: vectors.pending, index: ctx.semantic.indexState() },
-      models: { embedder: set.embedder?.model ?? null, reranker: set.reranker?.model ?? null, llm: null },
+      models: {
+        embedder: set.embedder?.model ?? null,
+        reranker: set.reranker?.model ?? null,
+        llm: ctx.config.llm?.chatModel ?? null,
+      },
+      llm: ctx.config.llm
+        ? {
+          tier: "smart" as const,
+          endpoint: new URL(ctx.config.llm.url).host,
+          chat_model: ctx.config.llm.chatModel,
+          embed_model: ctx.config.llm.embedModel ?? null,
+          curator: ctx.config.curator.enabled,
+        }
+        : null,
       features: {
         keyword_recall: true,
         semantic_recall: set.embedder !== null,
@@ -63,6 +86,11 @@ export const memoryCapabilities = defineOperation({
         soft_delete: true,
         upsert_on_title: true,
         governance: true,
+        query_expansion: llm,
+        auto_tagging: llm,
+        contradiction_detection: llm,
+        llm_consolidation_summary: llm,
+        curator: llm && ctx.config.curator.enabled,
         encryption_at_rest: Boolean(ctx.config.passphrase || ctx.config.passphraseFile),
       },
       governance: { rules: await ctx.store.namespaces.governedCount(), ...queue },

@@ -16,11 +16,14 @@ import { memorySchema } from "./_shared.ts";
 import { moved, movedSchema } from "./_archive_shared.ts";
 import { defineOperation } from "./operation.ts";
 import { changeOf } from "./_governed_changes.ts";
+import { requireLlm } from "../models/local_llm.ts";
+import { summaryTask } from "../models/llm_tasks.ts";
 
 export const memoryConsolidate = defineOperation({
   name: "memory_consolidate",
   title: "Consolidate memories",
-  description: "Merge 2-100 memories into one new memory with the given title and summary. The sources " +
+  description: "Merge 2-100 memories into one new memory with the given title and summary (written by the " +
+    "local LLM when omitted, smart tier). The sources " +
     "are archived (restorable) and the new memory is linked derived_from each; it takes the highest " +
     "priority and the union of the tags.",
   input: z.object({
@@ -28,7 +31,8 @@ export const memoryConsolidate = defineOperation({
       .min(2, { error: "must list 2 to 100 ids" }).max(100, { error: "must list 2 to 100 ids" })
       .describe("The memories to merge (2-100)"),
     title: titleSchema,
-    summary: contentSchema.optional().describe("Content of the merged memory (required without a local LLM)"),
+    summary: contentSchema.optional()
+      .describe("Content of the merged memory; omitted, the local LLM writes it (required without one)"),
     namespace: namespaceSchema.default("global"),
     tier: tierSchema.optional().describe("Tier of the result (default: the highest of the sources)"),
   }),
@@ -45,24 +49,22 @@ export const memoryConsolidate = defineOperation({
     ...(await Promise.all(input.ids.map((id) => ctx.store.get(id)))).map((m) => changeOf("delete", m)),
   ],
   async run(ctx, input) {
-    if (input.summary === undefined) {
-      throw invalidInput([{
-        field: "summary",
-        message: "is required: no local LLM is configured to write one",
-      }]);
-    }
-    const now = ctx.clock.now();
+    // Without a summary the local LLM writes one; with none configured, the summary is required.
+    const llm = input.summary === undefined ? requireLlm(ctx, "summary") : null;
     const sources = await Promise.all(input.ids.map((id) => ctx.store.get(id)));
     const ids = [...new Set(sources.map((s) => s.id))];
     if (ids.length !== sources.length) {
       throw invalidInput([{ field: "ids", message: "must not repeat a memory" }]);
     }
+    // Asked before the write transaction: a slow or failing model leaves everything as it was.
+    const summary = input.summary ?? (await llm!.ask(summaryTask(sources))).summary;
+    const now = ctx.clock.now();
     const tier = input.tier ?? sources.map((s) => s.tier).reduce(maxTier);
     const { memory, sources: archived } = await ctx.store.archive.consolidate({
       tier,
       namespace: input.namespace,
       title: input.title,
-      content: input.summary,
+      content: summary,
       tags: [...new Set(sources.flatMap((s) => s.tags))].slice(0, TAGS_MAX),
       priority: Math.max(...sources.map((s) => s.priority)),
       confidence: 1,

@@ -7,6 +7,7 @@ import type { Grant } from "../core/grant.ts";
 import type { IdSource } from "../core/ids.ts";
 import type { Logger } from "../core/log.ts";
 import type { OperationMetrics } from "../core/metrics.ts";
+import type { LocalLlm } from "../models/local_llm.ts";
 import type { SemanticEngine } from "../recall/semantic_engine.ts";
 import type { GovernedTarget } from "../safety/governance.ts";
 import type { MemoryStore } from "../store/store.ts";
@@ -20,6 +21,8 @@ export interface OpContext {
   log: Logger;
   /** Models, vector index and nearest-neighbour lookups (loaded on first use). */
   semantic: SemanticEngine;
+  /** The configured local LLM, shared so its call statistics add up (absent: built from config.llm). */
+  llm?: LocalLlm | undefined;
   /** Who is calling: an agent id resolved by the surface. */
   actor: string;
   /**

@@ -5,6 +5,7 @@ import type { Config } from "../core/config.ts";
 import { checkModels, type ModelCheck } from "../models/model_set.ts";
 import type { MemoryStore } from "../store/store.ts";
 import { drainQueue } from "./embed_worker.ts";
+import { LocalLlm } from "../models/local_llm.ts";
 import { indexFilePath, type SemanticEngine } from "./semantic_engine.ts";
 
 /** `models verify`: every manifest model against its files. */
@@ -23,11 +24,42 @@ async function fileSize(path: string): Promise<number | null> {
   }
 }
 
+/** The local LLM as doctor sees it: does the endpoint answer, and does it have the configured models. */
+export async function checkLlm(config: Config): Promise<Record<string, unknown> & { ok: boolean } | null> {
+  if (!config.llm) return null;
+  const llm = new LocalLlm(config.llm);
+  const wanted = [config.llm.chatModel, ...(config.llm.embedModel ? [config.llm.embedModel] : [])];
+  try {
+    const available = await llm.models();
+    // Ollama lists "name:tag"; a configured name without a tag means ":latest".
+    const has = (m: string) => available.includes(m) || available.includes(`${m}:latest`);
+    const missing = wanted.filter((m) => !has(m));
+    // The embedding model answers a one-word request (a chat model is only listed: generating is slow).
+    const embedDimensions = config.llm.embedModel && missing.length === 0
+      ? (await llm.embed(["ai-memory doctor"]))[0]?.length ?? null
+      : null;
+    return {
+      embed_dimensions: embedDimensions,
+      ok: missing.length === 0,
+      endpoint: llm.endpoint,
+      chat_model: config.llm.chatModel,
+      embed_model: config.llm.embedModel ?? null,
+      missing_models: missing,
+      ...(missing.length > 0
+        ? { error: `the endpoint does not have ${missing.join(", ")} (pull it there)` }
+        : {}),
+    };
+  } catch (error) {
+    return { ok: false, endpoint: llm.endpoint, error: (error as Error).message };
+  }
+}
+
 /** `doctor`: tiers, models, embedding queue and vector index, with the reason for each gap. */
 export async function doctorReport(
   deps: { config: Config; store: MemoryStore; semantic: SemanticEngine },
 ): Promise<Record<string, unknown>> {
   const { config, store, semantic } = deps;
+  const llm = await checkLlm(config);
   let checks: ModelCheck[] | { error: string };
   try {
     checks = await checkModels(config.modelsDir);
@@ -45,13 +77,15 @@ export async function doctorReport(
       error: (error as Error).message,
       models_dir: config.modelsDir,
       models: checks,
+      ...(llm ? { llm } : {}),
     };
   }
   const vectors = await store.vectors.stats({ model: set.embedder?.model ?? null });
   const indexPath = indexFilePath(config);
   const index = set.embedder ? await semantic.index() : null;
   return {
-    ok: Array.isArray(checks) && checks.every((m) => m.ok) && vectors.failing === 0,
+    ok: Array.isArray(checks) && checks.every((m) => m.ok) && vectors.failing === 0 && llm?.ok !== false,
+    ...(llm ? { llm } : {}),
     tier: set.tier,
     configured_tier: config.tier ?? "auto",
     recall_modes: await semantic.modes(),

@@ -12,6 +12,7 @@ import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./grap
 import type { KeyStore } from "./key_store.ts";
 import type { MessageStore } from "./message_store.ts";
 import type { PendingStore } from "./pending_store.ts";
+import type { CuratorStore } from "./curator_store.ts";
 import type { MemoryFilter, MemoryStore } from "./store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
@@ -58,6 +59,7 @@ class ScopedStore implements MemoryStore {
   readonly audit: AuditStore;
   readonly webhooks: WebhookStore;
   readonly pending: PendingStore;
+  readonly curator: CuratorStore;
 
   constructor(store: MemoryStore, access: Access) {
     this.#store = store;
@@ -97,6 +99,8 @@ class ScopedStore implements MemoryStore {
       release: webhooks,
     };
     this.pending = this.#scopedPending();
+    const curator = () => Promise.reject(operatorOnly("Running the curator"));
+    this.curator = { state: curator, after: curator, advance: curator, finish: curator };
   }
 
   /**

@@ -9,6 +9,7 @@ import type { WebhookStore } from "./webhook_store.ts";
 import type { KeyStore } from "./key_store.ts";
 import type { MessageStore } from "./message_store.ts";
 import type { PendingStore } from "./pending_store.ts";
+import type { CuratorStore } from "./curator_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -102,6 +103,8 @@ export interface MemoryStore {
   readonly webhooks: WebhookStore;
   /** The governance queue: actions waiting for approval. */
   readonly pending: PendingStore;
+  /** The curator's cursor and last report. */
+  readonly curator: CuratorStore;
 
   /**
    * The same database, whose writes the audit trail records as made by `by` at `by.now()`.

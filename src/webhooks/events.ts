@@ -19,6 +19,7 @@ export const WEBHOOK_EVENTS = [
   "memory_forget",
   "memory_gc",
   "memory_consolidate",
+  "memory_auto_tag",
   "memory_archive_restore",
   "memory_archive_purge",
   "memory_import",

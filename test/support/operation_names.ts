@@ -60,6 +60,13 @@ export const SEMANTIC_OPERATIONS: readonly string[] = [
   "memory_check_duplicate",
 ];
 
+/** The operations of the smart tier (they need a local LLM). */
+export const LLM_OPERATIONS: readonly string[] = [
+  "memory_expand_query",
+  "memory_auto_tag",
+  "memory_detect_contradiction",
+];
+
 /** The webhook subscription operations. */
 export const WEBHOOK_OPERATIONS: readonly string[] = [
   "memory_subscribe",

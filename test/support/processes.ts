@@ -90,11 +90,18 @@ export async function runCli(
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-/** Connect the MCP SDK client to `ai-memory mcp` over stdio. */
-export async function connectMcp(db: string, extraArgs: string[] = []): Promise<Client> {
+/**
+ * Connect the MCP SDK client to `ai-memory mcp` over stdio; `denoFlags` add permissions, e.g. the
+ * --allow-net of a local LLM endpoint (the mcp set grants no network).
+ */
+export async function connectMcp(
+  db: string,
+  extraArgs: string[] = [],
+  options: { denoFlags?: string[] } = {},
+): Promise<Client> {
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
-    args: ["run", "-P=mcp", MAIN, "mcp", "--db", db, ...extraArgs],
+    args: ["run", "-P=mcp", ...(options.denoFlags ?? []), MAIN, "mcp", "--db", db, ...extraArgs],
     stderr: "pipe",
   });
   const client = new Client({ name: "e2e-test", version: "1.0.0" });

@@ -22,6 +22,7 @@ import { ftsRowCount, isWeighted, SCORE_BUDGET, scoreAll, scoreAny, type TermDoc
 import { SqliteGraph } from "./graph.ts";
 import { SqliteNamespaces } from "./namespaces.ts";
 import { SqlitePending } from "./pending.ts";
+import { SqliteCurator } from "./curator.ts";
 import { SqliteTransfer } from "./transfer.ts";
 import { SqliteVectors } from "./vectors.ts";
 import type { SqliteSession } from "./session.ts";
@@ -112,6 +113,7 @@ export class SqliteStore implements MemoryStore {
   readonly keys: SqliteKeys;
   readonly messages: SqliteMessages;
   readonly pending: SqlitePending;
+  readonly curator: SqliteCurator;
   readonly #session: SqliteSession;
 
   private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
@@ -135,6 +137,7 @@ export class SqliteStore implements MemoryStore {
     this.keys = new SqliteKeys(session);
     this.messages = new SqliteMessages(session);
     this.pending = new SqlitePending(session);
+    this.curator = new SqliteCurator(session);
     this.#session = session;
   }
 

@@ -41,6 +41,14 @@ export interface CliIo {
   modelsVerify(flags: GlobalFlags): Promise<{ ok: boolean } & Record<string, unknown>>;
   /** `doctor`: which tiers run and why the others do not. */
   doctor(flags: GlobalFlags): Promise<{ ok: boolean } & Record<string, unknown>>;
+  /**
+   * `curator`: run curator cycles (one with `once` or `dryRun`, else one per interval until stopped),
+   * handing each cycle's report to `report`.
+   */
+  curator(
+    flags: GlobalFlags,
+    options: { dryRun: boolean; once: boolean; report: (report: Record<string, unknown>) => void },
+  ): Promise<void>;
   /** `index rebuild`: embed the queue (unless told not to) and rebuild the vector index. */
   indexRebuild(flags: GlobalFlags, options: { embed: boolean }): Promise<Record<string, unknown>>;
   /** `audit verify`: recompute the audit trail's hash chain; `ok` false names the first broken record. */
@@ -257,6 +265,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const { text, ...result } = await io.auditExport(flags, { out: opts.out });
       if (text !== undefined) io.stdout(text.trimEnd());
       else report(flags, result);
+    });
+  program.command("curator")
+    .description(
+      "Tag new memories, link likely contradictions, propose consolidations and expire, through " +
+        "governance and the audit trail (needs llm; see docs/llm.md). Runs a cycle per interval until stopped",
+    )
+    .option("--dry-run", "Report what one cycle would do; change nothing (implies --once)")
+    .option("--once", "Run one cycle and exit")
+    .action(async (opts: { dryRun?: boolean; once?: boolean }, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      await io.curator(flags, {
+        dryRun: opts.dryRun === true,
+        once: opts.once === true,
+        report: (r) => report(flags, r),
+      });
     });
   const index = program.command("index").description("The vector index of the semantic tier");
   index.command("rebuild")

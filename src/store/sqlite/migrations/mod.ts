@@ -12,6 +12,7 @@ import * as m0010 from "./0010_audit_log.ts";
 import * as m0011 from "./0011_webhooks.ts";
 import * as m0012 from "./0012_api_keys_and_messages.ts";
 import * as m0013 from "./0013_governance.ts";
+import * as m0014 from "./0014_curator.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -35,4 +36,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, ...m0011 },
   { version: 12, ...m0012 },
   { version: 13, ...m0013 },
+  { version: 14, ...m0014 },
 ];
