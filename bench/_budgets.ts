@@ -17,6 +17,8 @@ export interface Budget {
   rows: readonly string[];
   /** Why it is not measured, when it is not. */
   notImplemented?: string;
+  /** The benchmark that measures it instead, when `ai-memory bench` does not. */
+  measuredBy?: string;
 }
 
 /** The budgets of the issue, plus get_taxonomy and kg_query depth <= 5 from the same table. */
@@ -91,7 +93,7 @@ export const BUDGETS: readonly Budget[] = [
     percentile: "p95",
     budgetMs: 60_000,
     rows: [],
-    notImplemented: "no curator",
+    measuredBy: "deno task bench:curator (one cycle, fake LLM endpoint)",
   },
   {
     key: "federation_ack",
