@@ -29,7 +29,10 @@ export const llmConfigSchema = z.object({
     "Model answering chat requests, e.g. gemma3:4b (pulled by the operator)",
   ),
   embedModel: z.string().min(1).optional()
-    .describe("Model for Ollama's /api/embed, checked by doctor (optional)"),
+    .describe(
+      "Model for Ollama's /api/embed, checked by doctor; the semantic tier's embedder with " +
+        'embedder "ollama" (optional)',
+    ),
   timeoutMs: z.number().int().min(100).max(600_000).default(30_000)
     .describe("How long one LLM request may take before it fails with a timeout"),
   maxOutputTokens: z.number().int().min(16).max(8192).default(512)
@@ -80,7 +83,8 @@ export const configSchema = z.object({
         "default: the highest the verified models allow. A tier whose models are missing refuses to start",
     ),
   embedder: z.string().min(1).optional().describe(
-    "Name of the manifest's embedder to use (default: the first)",
+    'Name of the manifest\'s embedder to use (default: the first), or "ollama": the local LLM ' +
+      "endpoint's llm.embedModel through its /api/embed (docs/llm.md)",
   ),
   reranker: z.string().min(1).optional().describe(
     "Name of the manifest's reranker to use (default: the first)",
@@ -134,6 +138,15 @@ export const configSchema = z.object({
     .describe("Requests per second each HTTP API key may sustain (0 = no limit); more get 429"),
   rateLimitBurst: z.number().int().min(1).max(100_000).default(200)
     .describe("Requests an HTTP API key may send at once before the per-second rate applies"),
+}).superRefine((config, ctx) => {
+  // "ollama" names the endpoint's embedding model, which must then be configured.
+  if (config.embedder === "ollama" && !config.llm?.embedModel) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["embedder"],
+      message: '"ollama" needs llm.url and llm.embedModel (the endpoint\'s embedding model)',
+    });
+  }
 });
 
 /** Validated configuration. */

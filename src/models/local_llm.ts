@@ -126,11 +126,23 @@ export class LocalLlm {
   async embed(texts: string[]): Promise<number[][]> {
     const model = this.config.embedModel;
     if (!model) throw new MemoryError("unavailable", "No embedding model is configured (llm.embedModel)");
-    const r = await this.#call(() => this.#client.embed({ model, input: texts }));
-    const parsed = z.array(z.array(z.number())).length(texts.length).safeParse(r?.embeddings);
-    if (!parsed.success) {
-      throw new MemoryError("unavailable", `The local embedding model gave a malformed answer`);
+    const malformed = (problem: string) =>
+      new MemoryError(
+        "unavailable",
+        `The local embedding model (${model}) gave a malformed answer (${problem})`,
+        {
+          details: { model, problem },
+        },
+      );
+    let r;
+    try {
+      r = await this.#call(() => this.#client.embed({ model, input: texts }));
+    } catch (error) {
+      if (error instanceof MalformedAnswer) throw malformed(error.message);
+      throw error;
     }
+    const parsed = z.array(z.array(z.number())).length(texts.length).safeParse(r?.embeddings);
+    if (!parsed.success) throw malformed(describeIssues(parsed.error));
     return parsed.data;
   }
 

@@ -3,6 +3,7 @@
 import type { Config } from "../core/config.ts";
 import { MemoryError } from "../core/errors.ts";
 import { checkModelFolder, type ManifestModel, type ModelRole, parseModelManifest } from "./manifest.ts";
+import { loadOllamaEmbedder, OLLAMA_EMBEDDER, ollamaEmbedderName } from "./ollama_embedder.ts";
 import { type Embedder, loadEmbedder, loadReranker, type Reranker } from "./onnx.ts";
 
 /** Recall tiers, lowest first. */
@@ -110,6 +111,16 @@ async function loadRole<T>(
   }
 }
 
+/** The endpoint's embedder, or why there is none (an endpoint down at start, a malformed probe). */
+async function loadOllama(config: Config): Promise<Embedder | string> {
+  const name = ollamaEmbedderName(config.llm?.embedModel ?? "(no llm.embedModel)");
+  try {
+    return await loadOllamaEmbedder(config);
+  } catch (error) {
+    return `embedder ${name} did not load: ${(error as Error).message}`;
+  }
+}
+
 /**
  * Load the models the configured tier needs (or, with no tier configured, the highest tier the
  * verified models allow).
@@ -133,17 +144,18 @@ export async function loadModelSet(config: Config): Promise<ModelSet> {
     }
     return set;
   }
-  let models: ManifestModel[];
+  // The manifest matters to the embedder only when it comes from there; the reranker always does.
+  let models: ManifestModel[] | string;
   try {
     models = await readManifest(config.modelsDir);
   } catch (error) {
-    return refuse("semantic", (error as Error).message);
+    models = (error as Error).message;
   }
-  const embedder = await loadRole(config, models, {
-    role: "embedder",
-    name: config.embedder,
-    load: loadEmbedder,
-  });
+  const embedder = config.embedder === OLLAMA_EMBEDDER
+    ? await loadOllama(config)
+    : typeof models === "string"
+    ? models
+    : await loadRole(config, models, { role: "embedder", name: config.embedder, load: loadEmbedder });
   if (typeof embedder === "string") return refuse("semantic", embedder);
   set.embedder = embedder;
   set.tier = "semantic";
@@ -151,11 +163,9 @@ export async function loadModelSet(config: Config): Promise<ModelSet> {
     set.unavailable.push({ tier: "smart", reason: "the semantic tier is configured" });
     return set;
   }
-  const reranker = await loadRole(config, models, {
-    role: "reranker",
-    name: config.reranker,
-    load: loadReranker,
-  });
+  const reranker = typeof models === "string"
+    ? models
+    : await loadRole(config, models, { role: "reranker", name: config.reranker, load: loadReranker });
   if (typeof reranker === "string") return refuse("smart", reranker);
   set.reranker = reranker;
   set.tier = "smart";

@@ -1,9 +1,12 @@
 // The curator against a fake Ollama endpoint, run as `ai-memory curator` subprocesses on a real
 // database file: dry-run changes nothing, a cycle tags, links contradicts and proposes within its
-// bounds, the next resumes at the cursor, a governance `approve` rule queues its write.
+// bounds, the next resumes at the cursor, a governance `approve` rule queues its write; and the loop
+// inside `serve` (curator.enabled) tagging what the server stores, stopping with it.
 import assert from "node:assert/strict";
 import { json, refused, succeeded } from "../support/cli_assertions.ts";
 import { type FakeOllama, jsonAnswer, startFakeOllama } from "../support/fake_ollama.ts";
+import { httpClient } from "../support/http_client.ts";
+import { startKillableServer } from "../support/model_fixtures.ts";
 import { runCli, tempDataDir } from "../support/processes.ts";
 import { sleep } from "../support/time.ts";
 
@@ -180,6 +183,72 @@ Deno.test("curator: dry-run changes nothing; a bounded cycle tags, links contrad
       assert.ok(done.includes(ids[3]!), "the rest is done by the next cycle");
     });
   } finally {
+    await fake.stop();
+  }
+});
+
+Deno.test("the curator loop inside serve tags memories stored through the server within a few cycles, and stops with the server", async (t) => {
+  const fake = startFakeOllama();
+  answers(fake);
+  const dir = await tempDataDir();
+  const db = `${dir}/loop.db`;
+  const config = `${dir}/loop.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      llm: { url: fake.url, chatModel: "fake-chat:1b", timeoutMs: 2000 },
+      curator: { enabled: true, intervalSecs: 1 },
+    }),
+  );
+  const server = await startKillableServer(db, { env: { AI_MEMORY_CONFIG: config } });
+  let stopped = false;
+  try {
+    const http = httpClient(server.url);
+    const stored: string[] = [];
+    await t.step("memories stored over HTTP get the model's tags without anyone asking", async () => {
+      const notes = {
+        "north site weather": "The sky is blue over the north site.",
+        "south site weather": "Rain is expected at the south site.",
+      };
+      for (const [title, content] of Object.entries(notes)) {
+        stored.push((await http.created({ title, content, namespace: "ops" })).id);
+      }
+      const deadline = Date.now() + 20_000;
+      for (const id of stored) {
+        for (;;) {
+          const got = await http.ok<{ memory: { tags: string[]; metadata: Record<string, unknown> } }>(
+            "GET",
+            `/api/v1/memories/${id}`,
+          );
+          if (got.memory.tags.includes("weather")) {
+            assert.deepEqual(got.memory.metadata.auto_tags, ["weather"]);
+            break;
+          }
+          assert.ok(Date.now() < deadline, `not tagged within 20 s: ${JSON.stringify(got.memory.tags)}`);
+          await sleep(200);
+        }
+      }
+    });
+
+    await t.step(
+      "SIGTERM stops the loop with the server: exit 0, and the endpoint hears nothing more",
+      async () => {
+        const status = await server.kill("SIGTERM");
+        stopped = true;
+        assert.equal(status.code, 0);
+        const after = fake.requests.length;
+        await sleep(2500);
+        assert.equal(fake.requests.length, after, "no curator cycle after the server stopped");
+        const audit = succeeded(await runCli(["--db", db, "audit", "export"]), "audit export").trim().split(
+          "\n",
+        )
+          .map((l) => JSON.parse(l) as { actor: string; operation: string });
+        const tagged = audit.filter((r) => r.actor === "system:curator" && r.operation === "memory_auto_tag");
+        assert.equal(tagged.length, 2, "each memory tagged once, by the curator");
+      },
+    );
+  } finally {
+    if (!stopped) await server.kill("SIGTERM");
     await fake.stop();
   }
 });

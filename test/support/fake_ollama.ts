@@ -1,6 +1,8 @@
 // A fake Ollama-API server for tests and the bench: Deno.serve on 127.0.0.1 (an ephemeral port),
 // real HTTP on /api/chat, /api/generate, /api/embed and /api/tags, with answers scripted per route
-// (delays, HTTP errors, malformed bodies) and a log of every request to assert on.
+// (delays, HTTP errors, malformed bodies) and a log of every request to assert on. /api/embed answers
+// a bag-of-words vector by default (each word hashed to one of EMBED_DIMENSIONS buckets), so texts that
+// share words are near and equal texts are equal.
 
 /** One scripted answer. */
 export interface FakeAnswer {
@@ -12,6 +14,34 @@ export interface FakeAnswer {
   status?: number;
   /** Answer with this raw body (e.g. not JSON at all). */
   rawBody?: string;
+  /** /api/embed: answer these vectors instead of the bag-of-words ones. */
+  embeddings?: number[][];
+}
+
+/** The width of the fake's default embeddings. */
+export const EMBED_DIMENSIONS = 32;
+
+/** FNV-1a of a word, for its bucket. */
+function wordHash(word: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(word)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h;
+}
+
+/** The bucket of `word` in the fake's embeddings. */
+export function bucketOf(word: string): number {
+  return wordHash(word.toLowerCase()) % EMBED_DIMENSIONS;
+}
+
+/** The fake's embedding of `text`: word counts in hashed buckets (not normalised; the client does that). */
+export function bagOfWords(text: string): number[] {
+  const vector = new Array<number>(EMBED_DIMENSIONS).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    vector[bucketOf(word)]! += 1;
+  }
+  // A text without words still gets a non-zero vector.
+  if (!vector.some((x) => x !== 0)) vector[0] = 1;
+  return vector;
 }
 
 /** A scripted answer, or a function of the request's prompt text choosing one. */
@@ -62,7 +92,7 @@ function answerBody(path: string, model: string | null, answer: FakeAnswer, body
   if (path === "/api/generate") return { model, created_at: now, response: answer.content ?? "", done: true };
   if (path === "/api/embed") {
     const inputs = ([] as unknown[]).concat(body.input ?? []);
-    return { model, embeddings: inputs.map((_, i) => [1, i / 10, 0.5]) };
+    return { model, embeddings: answer.embeddings ?? inputs.map((text) => bagOfWords(String(text))) };
   }
   return {};
 }

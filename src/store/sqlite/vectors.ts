@@ -182,13 +182,18 @@ export class SqliteVectors implements VectorStore {
   }
 
   requeueOtherModels(options: { model: string; dimensions: number }): Promise<number> {
-    return this.#s.write(() =>
-      this.#s.stmt(
-        `INSERT INTO embed_queue (memory_seq, queued_at)
-         SELECT memory_seq, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM memory_vectors
+    return this.#s.write(() => {
+      // A queued job needs a generation (a worker's vector is saved only while it is current): the
+      // re-queued ones take a new one, as a text write would.
+      this.#s.stmt("UPDATE vector_meta SET value = value + 1 WHERE key = 'gen'").run();
+      return this.#s.stmt(
+        `INSERT INTO embed_queue (memory_seq, gen, queued_at)
+         SELECT memory_seq, (SELECT value FROM vector_meta WHERE key = 'gen'),
+           strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM memory_vectors
          WHERE model != @model OR dimensions != @dimensions
          ON CONFLICT (memory_seq) DO NOTHING`,
-      ).run(options).changes, notAudited);
+      ).run(options).changes;
+    }, notAudited);
   }
 
   stats(options: { model: string | null }): Promise<VectorStats> {
