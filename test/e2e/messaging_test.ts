@@ -7,17 +7,9 @@ import { type ErrorBody, httpClient, qs } from "../support/http_client.ts";
 import { mcpCalls } from "../support/mcp_calls.ts";
 import { connectMcp, runCli, startServer, tempDataDir } from "../support/processes.ts";
 import type { RecallResult } from "../support/results.ts";
+import type { AgentMessage } from "../../src/store/message_store.ts";
 
-interface Message {
-  id: string;
-  from_agent: string;
-  to_agent: string;
-  title: string;
-  payload: string;
-  namespace: string | null;
-  priority: number;
-  read_at: string | null;
-}
+type Message = AgentMessage;
 interface Inbox {
   messages: Message[];
   count: number;
