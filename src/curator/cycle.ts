@@ -31,7 +31,8 @@ export interface CuratorReport {
     source_id: string;
     target_id: string;
     reason: string;
-    status: "linked" | "would_link";
+    status: "linked" | "would_link" | "queued";
+    pending_id?: string;
   }[];
   proposals: { namespace: string; ids: string[]; titles: string[]; similarity: number }[];
   expired: number;
@@ -194,7 +195,12 @@ async function curateOne(
     report.contradictions.push({ ...found, status: "would_link" });
     return;
   }
-  await run(memoryLink, { source_id: memory.id, target_id: sibling.id, relation: "contradicts" });
+  const r = await run(memoryLink, { source_id: memory.id, target_id: sibling.id, relation: "contradicts" });
+  // Under an approve rule the link waits for approval like any other write.
+  if (isPendingResult(r)) {
+    report.contradictions.push({ ...found, status: "queued", pending_id: String(r.pending_id) });
+    return;
+  }
   report.contradictions.push({ ...found, status: "linked" });
 }
 

@@ -8,6 +8,7 @@ import {
   targetIdSchema,
   validTimeSchema,
 } from "./_graph_shared.ts";
+import { changeOf } from "./_governed_changes.ts";
 import { defineOperation } from "./operation.ts";
 
 export const memoryLink = defineOperation({
@@ -30,6 +31,9 @@ export const memoryLink = defineOperation({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   http: [{ method: "POST", path: "/api/v1/links", status: 201 }],
   cli: { command: "link", positional: ["source_id", "target_id"], short: { relation: "r" } },
+  // A link is written into the knowledge of its source's namespace (a supersedes link even hides the
+  // target from recall): governed as a write there.
+  governance: async (ctx, input) => [changeOf("write", await ctx.store.get(input.source_id))],
   async run(ctx, input) {
     const now = ctx.clock.now().toISOString();
     const source = await ctx.store.get(input.source_id);

@@ -500,3 +500,46 @@ Deno.test("governance: bad input names the field on every surface and changes no
   }
   assert.equal(snapshot(db), before, "nothing changed");
 });
+
+Deno.test("governance: a link is a write into its source's namespace (queued under approve, replayed once approved)", async () => {
+  const dir = await tempDataDir();
+  const db = `${dir}/links.db`;
+  const cli = (args: string[]) => runCli(["--db", db, ...args]);
+  const stored = async (namespace: string, title: string) =>
+    json<{ id: string }>(
+      await cli(["store", "-n", namespace, "-T", title, "-c", `${title} text`, "--json"]),
+      title,
+    ).id;
+  const a = await stored("gl", "deploy on fridays");
+  const b = await stored("other", "never deploy on fridays");
+  const standard = await stored("gl", "gl rules");
+  succeeded(
+    await cli(["standard", "set", "gl", standard, "--governance", '{"write":"approve"}']),
+    "standard set",
+  );
+  const server = await startServer(db);
+  const { api } = httpClient(server.url);
+  const linksOf = async (id: string) =>
+    json<{ links: { relation: string; target_id: string }[] }>(await cli(["links", id, "--json"]), "links")
+      .links;
+  try {
+    // From a memory of the governed namespace: queued, nothing linked yet.
+    const queued = await api<{ status: string; pending_id: string }>("POST", "/api/v1/links", {
+      json: { source_id: a, target_id: b, relation: "contradicts" },
+    });
+    assert.equal(queued.status, 202, JSON.stringify(queued.body));
+    assert.equal(queued.body.status, "pending");
+    assert.equal((await linksOf(a)).length, 0);
+    // From the other namespace (no policy): linked at once.
+    const direct = await api("POST", "/api/v1/links", {
+      json: { source_id: b, target_id: a, relation: "contradicts" },
+    });
+    assert.equal(direct.status, 201, JSON.stringify(direct.body));
+    // Approved by the operator: the link is made, once.
+    succeeded(await cli(["pending", "approve", queued.body.pending_id]), "approve");
+    const made = await linksOf(a);
+    assert.deepEqual(made.filter((l) => l.relation === "contradicts" && l.target_id === b).length, 1);
+  } finally {
+    await server.stop();
+  }
+});
