@@ -445,13 +445,12 @@ export class SqliteStore implements MemoryStore {
     const vocab = this.#stmt("SELECT doc FROM memories_fts_vocab WHERE term = ?");
     const now = Date.now();
     // A term once: "paint painting" is one stem, and a repeated word would count twice in bm25().
-    const seen = new Set<string>();
-    const distinct = terms.filter((term) => {
+    const byStem = new Map<string, string>();
+    for (const term of terms) {
       const stem = indexTerm(term);
-      return !seen.has(stem) && Boolean(seen.add(stem));
-    });
-    return distinct.map((term) => {
-      const stem = indexTerm(term);
+      if (!byStem.has(stem)) byStem.set(stem, term);
+    }
+    return [...byStem].map(([stem, term]) => {
       const cached = this.#shared.commonTerms.get(stem);
       if (
         cached && now - cached.at < COMMON_TERM_TTL_MS && Math.abs(rows - cached.rows) * 100 <= cached.rows
