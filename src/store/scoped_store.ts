@@ -121,7 +121,7 @@ class ScopedStore implements MemoryStore {
       },
       get: readable,
       list: async (options) => {
-        const all = await pending.list({ ...options, limit: Math.max(options.limit * 4, options.limit) });
+        const all = await pending.list({ ...options, limit: options.limit * 4 });
         return all.filter((a) => this.#canRead(a.namespace)).slice(0, options.limit);
       },
       counts: () => pending.counts(),

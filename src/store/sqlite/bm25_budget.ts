@@ -50,9 +50,9 @@ export interface ScoredMatches {
 }
 
 const SCAN_SQL = "SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ?";
-/** The most recent matches, unscored (for queries whose every term has the floor IDF). */
-const UNSCORED_SQL =
-  `SELECT rowid, -${IDF_FLOOR} AS rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?`;
+/** The most recent matches of `match`, unscored, newest first. */
+const RECENT_IDS_SQL =
+  "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?";
 /** Matches of one expression (scored) that also match another (unscored: a filter). */
 const FILTERED_SQL = `${SCAN_SQL} AND +rowid IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?)`;
 
@@ -96,14 +96,16 @@ export function readVarint(bytes: Uint8Array, at = 0): number {
   return value * 256 + (bytes[at + 8] ?? 0);
 }
 
-/** The most recent matches of `match`, unscored, newest first. */
-const RECENT_IDS_SQL =
-  "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?";
 /** The matches of one term from `rowid` on. */
 const SINCE_IDS_SQL = "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid >= ?";
 
 function scan(session: SqliteSession, match: string): Match[] {
   return session.stmt(SCAN_SQL).raw(true).all(match) as Match[];
+}
+
+/** The `n` most recent matches of `match`, newest first, all given `rank` (none is scored). */
+function recentAt(session: SqliteSession, match: string, n: number, rank: number): Match[] {
+  return (session.stmt(RECENT_IDS_SQL).pluck().all(match, n) as number[]).map((seq) => [seq, rank]);
 }
 
 /**
@@ -117,10 +119,10 @@ function recentByIdf(
 ): Match[] {
   const any = ftsMatch(terms.map((t) => t.term), "any");
   const match = options.except ? `(${any}) NOT (${options.except})` : any;
+  // One term: every match has its IDF.
+  if (terms.length === 1) return recentAt(session, match, options.n, -ftsIdf(options.rows, terms[0]!.docs));
   const ids = session.stmt(RECENT_IDS_SQL).pluck().all(match, options.n) as number[];
   if (ids.length === 0) return [];
-  // One term: every match has its IDF.
-  if (terms.length === 1) return ids.map((seq) => [seq, -ftsIdf(options.rows, terms[0]!.docs)]);
   const oldest = ids.at(-1)!;
   const relevance = new Map(ids.map((seq) => [seq, 0]));
   const since = session.stmt(SINCE_IDS_SQL).pluck();
@@ -159,10 +161,7 @@ export function scoreAny(
   if (sum(sorted) <= budget) return { matches: scan(session, all), ceiling: 0 };
   // Every term has the floor IDF: scores would differ by millionths, so take the most recent.
   if (!options.weighted) {
-    return {
-      matches: session.stmt(UNSCORED_SQL).raw(true).all(all, budget) as Match[],
-      ceiling: Infinity,
-    };
+    return { matches: recentAt(session, all, budget, -IDF_FLOOR), ceiling: Infinity };
   }
   let split = 0;
   let used = 0;
@@ -262,8 +261,7 @@ export function scoreAll(
     const rank = weighted.length === 0
       ? -IDF_FLOOR
       : -weighted.reduce((total, t) => total + ftsIdf(options.rows, t.docs), 0);
-    const ids = session.stmt(RECENT_IDS_SQL).pluck().all(all, options.budget) as number[];
-    return { matches: ids.map((seq) => [seq, rank]), ceiling: Infinity };
+    return { matches: recentAt(session, all, options.budget, rank), ceiling: Infinity };
   }
   const scored = ftsMatch(weighted.map((t) => t.term), "all");
   const matches = weighted.length < terms.length
