@@ -12,6 +12,7 @@ import { exportAuditTrail, verifyAuditTrail } from "./safety/audit_trail.ts";
 import { allowList } from "./safety/ssrf_guard.ts";
 import { startDispatcher } from "./webhooks/dispatcher.ts";
 import { startCurator } from "./curator/loop.ts";
+import { startFederation } from "./federation/federation_node.ts";
 import { runCuratorCycle } from "./curator/cycle.ts";
 import { writeNewFile } from "./lifecycle/export_file.ts";
 import type { MemoryStore } from "./store/store.ts";
@@ -105,9 +106,19 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
   const stopCurator = deps.config.curator.enabled && deps.config.llm
     ? startCurator(deps, { intervalMs: deps.config.curator.intervalSecs * 1000 })
     : () => Promise.resolve();
+  // Federation: `serve` is the node peers talk to (listener, catch-up, anti-entropy); an MCP instance
+  // on the same database pushes its own writes and waits for their quorum, like the server.
+  const federation = deps.config.federation
+    ? await startFederation(deps.store.replication, {
+      config: deps.config.federation,
+      log: deps.log,
+      listen: serveSurface === serveHttp,
+    })
+    : undefined;
   try {
-    await serveSurface(deps, { catalog: CATALOG });
+    await serveSurface({ ...deps, federation }, { catalog: CATALOG });
   } finally {
+    await federation?.close();
     await stopCurator();
     await stopDispatcher();
     stopSweeper();

@@ -12,6 +12,8 @@ export type ErrorCode =
   | "rate_limited"
   | "timeout"
   | "unavailable"
+  /** A write committed on this node that its federation quorum did not confirm in time. */
+  | "quorum_not_met"
   | "internal";
 
 /** One problem with one field of an input. */

@@ -5,6 +5,7 @@ import { type FieldIssue, invalidInput, MemoryError, toMemoryError } from "../co
 import type { OperationMetrics } from "../core/metrics.ts";
 import type { OpContext, Operation } from "./operation.ts";
 import { guardGovernance, outputSchemaOf } from "./_governance_guard.ts";
+import { quorumNotMet } from "../federation/federation_node.ts";
 
 /** Field issues of a zod error, with dotted paths. */
 export function zodIssues(error: z.ZodError): FieldIssue[] {
@@ -40,6 +41,10 @@ export async function invokeOperation(
     };
     // Governance runs here, once for every surface: a refused write throws, a queued one answers
     // with its pending id instead of running.
+    // With federation, a write is answered once its quorum of nodes has it: the feed's head before
+    // and after tells whether the operation changed anything that replicates.
+    const federation = op.annotations.readOnlyHint ? undefined : ctx.federation;
+    const headBefore = await federation?.head();
     const result = await guardGovernance(op, ctx, parsed.data) ?? await op.run(ctx, parsed.data);
     const checked = outputSchemaOf(op).safeParse(result);
     if (!checked.success) {
@@ -47,7 +52,15 @@ export async function invokeOperation(
         cause: checked.error,
       });
     }
-    return checked.data as Record<string, unknown>;
+    const output = checked.data as Record<string, unknown>;
+    if (federation && headBefore !== undefined) {
+      const headAfter = await federation.head();
+      if (headAfter > headBefore) {
+        const outcome = await federation.replicate(headAfter);
+        if (!outcome.met) throw quorumNotMet(outcome, { result: output });
+      }
+    }
+    return output;
   } catch (err) {
     const error = toMemoryError(err);
     errorCode = error.code;

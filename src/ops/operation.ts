@@ -7,6 +7,7 @@ import type { Grant } from "../core/grant.ts";
 import type { IdSource } from "../core/ids.ts";
 import type { Logger } from "../core/log.ts";
 import type { OperationMetrics } from "../core/metrics.ts";
+import type { WriteReplication } from "../federation/federation_node.ts";
 import type { LocalLlm } from "../models/local_llm.ts";
 import type { SemanticEngine } from "../recall/semantic_engine.ts";
 import type { GovernedTarget } from "../safety/governance.ts";
@@ -36,6 +37,11 @@ export interface OpContext {
    * (who could change that file anyway). Only the operator gives "human" governance approvals.
    */
   operator?: boolean;
+  /**
+   * Federation of this process, when configured: a write waits until its quorum of nodes has it
+   * (see invokeOperation).
+   */
+  federation?: WriteReplication | undefined;
 }
 
 /** One HTTP route for an operation. */

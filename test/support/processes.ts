@@ -15,7 +15,8 @@ export async function tempDataDir(): Promise<string> {
 export interface ServerProcess {
   url: string;
   port: number;
-  stop(): Promise<void>;
+  /** Stop it: SIGTERM (a clean shutdown) unless told otherwise, e.g. SIGKILL for a crash. */
+  stop(signal?: Deno.Signal): Promise<void>;
 }
 
 /** Start `ai-memory serve` on 127.0.0.1 with an ephemeral port and wait until it listens. */
@@ -52,9 +53,9 @@ export async function startServer(
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    stop: async () => {
+    stop: async (signal: Deno.Signal = "SIGTERM") => {
       try {
-        child.kill("SIGTERM");
+        child.kill(signal);
       } catch { /* already gone */ }
       await child.status;
       await drained;

@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, ErrorStatus> = {
   rate_limited: 429,
   timeout: 503,
   unavailable: 503,
+  quorum_not_met: 503,
   internal: 500,
 };
 

@@ -1,0 +1,142 @@
+// The replication outbox toward one peer: the peer's acknowledged position in this node's feed is
+// kept in the database, and everything after it is pushed, in pages, until the peer has it all.
+import type { Logger } from "../core/log.ts";
+import type { ReplicationStore } from "../store/replication_store.ts";
+import type { PeerClient } from "./peer_client.ts";
+import type { PeerConfig } from "./peer_server.ts";
+
+// Retries of an unreachable peer back off from retryBackoffMs up to this.
+const MAX_BACKOFF_MS = 5_000;
+
+/** A configured peer and the client that reaches it. */
+export interface PeerLink {
+  peer: PeerConfig;
+  client: PeerClient;
+}
+
+/** The key a peer's cursors are stored under: its certificate fingerprint, which stays with it. */
+export function peerKey(peer: PeerConfig): string {
+  return peer.fingerprint;
+}
+
+/** Delay before retry `failures` (1, 2, ...) of a push or pull. */
+export function retryDelay(failures: number, baseMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, failures - 1), MAX_BACKOFF_MS);
+}
+
+/** A sleep that ends early when `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Pushes this node's feed to one peer; one push in flight at a time; retried until it lands. */
+export class PeerPusher {
+  readonly link: PeerLink;
+  readonly #replication: ReplicationStore;
+  readonly #options: { nodeId: string; pageSize: number; retryBackoffMs: number; log: Logger };
+  readonly #stop = new AbortController();
+  #acked = -1;
+  #wanted = 0;
+  #running: Promise<void> | null = null;
+  #waiters: { target: number; resolve: (landed: boolean) => void }[] = [];
+  #failures = 0;
+
+  constructor(
+    link: PeerLink,
+    replication: ReplicationStore,
+    options: { nodeId: string; pageSize: number; retryBackoffMs: number; log: Logger },
+  ) {
+    this.link = link;
+    this.#replication = replication;
+    this.#options = options;
+  }
+
+  /** The highest feed position the peer has acknowledged (-1 before the first push). */
+  get acked(): number {
+    return this.#acked;
+  }
+
+  /** Resolves true once the peer has every change up to `target`, false if the pusher stops first. */
+  until(target: number): Promise<boolean> {
+    if (this.#acked >= target) return Promise.resolve(true);
+    if (this.#stop.signal.aborted) return Promise.resolve(false);
+    const landed = new Promise<boolean>((resolve) => this.#waiters.push({ target, resolve }));
+    this.want(target);
+    return landed;
+  }
+
+  /** Push everything up to `target` in the background. */
+  want(target: number): void {
+    this.#wanted = Math.max(this.#wanted, target);
+    if (this.#running || this.#stop.signal.aborted) return;
+    this.#running = this.#run().finally(() => {
+      this.#running = null;
+      // A want() that came in while the last page was in flight starts the next run.
+      if (!this.#stop.signal.aborted && this.#wanted > this.#acked) {
+        this.want(this.#wanted);
+      }
+    });
+  }
+
+  /** Stop pushing; pending waiters get false. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#running;
+    for (const w of this.#waiters.splice(0)) w.resolve(false);
+  }
+
+  #settle(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if (w.target > this.#acked) return true;
+      w.resolve(true);
+      return false;
+    });
+  }
+
+  async #run(): Promise<void> {
+    const key = peerKey(this.link.peer);
+    while (!this.#stop.signal.aborted) {
+      try {
+        if (this.#acked < 0) this.#acked = await this.#replication.cursor(key, "push");
+        this.#settle();
+        if (this.#acked >= this.#wanted) return;
+        const page = await this.#replication.changesSince(this.#acked, { limit: this.#options.pageSize });
+        if (page.changes.length > 0) {
+          const res = await this.link.client.request("POST", "/api/v1/sync/push", {
+            body: { node: this.#options.nodeId, changes: page.changes },
+            signal: this.#stop.signal,
+          });
+          if (res.status !== 200) {
+            throw new Error(`peer answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+          }
+        }
+        // Nothing after the cursor means the peer already has everything up to what was wanted.
+        const reached = page.changes.length > 0 ? page.next : Math.max(this.#acked, this.#wanted);
+        await this.#replication.advanceCursor(key, "push", reached);
+        this.#acked = Math.max(this.#acked, reached);
+        if (this.#failures > 0) this.#options.log.info("peer reachable again", { peer: this.link.peer.url });
+        this.#failures = 0;
+        this.#settle();
+      } catch (err) {
+        if (this.#stop.signal.aborted) return;
+        this.#failures++;
+        if (this.#failures === 1) {
+          this.#options.log.warn("push to peer failed; retrying", {
+            peer: this.link.peer.url,
+            error: (err as Error).message,
+          });
+        }
+        await pause(retryDelay(this.#failures, this.#options.retryBackoffMs), this.#stop.signal);
+      }
+    }
+  }
+}

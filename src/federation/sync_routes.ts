@@ -1,0 +1,96 @@
+// The peer protocol's endpoints (/api/v1/sync/*), served only on the mutual-TLS listener: a peer's
+// feed page, a push of changes, namespace digests, and versions and changes by id for anti-entropy.
+import { z } from "zod";
+import { invalidInput, MemoryError, toMemoryError } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
+import { replicaChangeSchema, type ReplicationStore } from "../store/replication_store.ts";
+import type { PeerRequest, PeerResponse } from "./peer_server.ts";
+
+/** The largest page a peer may ask for (the reference's cap on /sync/since). */
+export const MAX_PAGE = 10_000;
+
+const count = (max: number) => z.coerce.number().int().min(1).max(max);
+
+const sinceQuery = z.object({
+  cursor: z.coerce.number().int().min(0).default(0).describe("Feed position already seen"),
+  limit: count(MAX_PAGE).default(500).describe("Most changes in the page"),
+});
+const pushBody = z.object({
+  node: z.string().min(1).max(64).describe("The sending node's id"),
+  changes: z.array(replicaChangeSchema).max(MAX_PAGE).describe("Changes to merge"),
+});
+const versionsQuery = z.object({
+  namespace: z.string().min(1).describe("Namespace whose versions are listed"),
+  after: z.string().optional().describe("List ids greater than this one"),
+  limit: count(MAX_PAGE).default(1000).describe("Most versions in the page"),
+});
+const fetchBody = z.object({
+  ids: z.array(z.string().min(1)).max(MAX_PAGE).describe("Ids whose current versions are wanted"),
+});
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw invalidInput(parsed.error.issues.map((i) => ({
+      field: [where, ...i.path.map(String)].join("."),
+      message: i.message,
+    })));
+  }
+  return parsed.data;
+}
+
+const STATUS: Partial<Record<MemoryError["code"], number>> = { invalid_input: 400, not_found: 404 };
+
+/** The handler of a node's peer listener, answering from its replication store. */
+export function syncHandler(
+  replication: ReplicationStore,
+  options: { log: Logger },
+): (req: PeerRequest) => Promise<PeerResponse> {
+  const routes: Record<string, (req: PeerRequest) => Promise<unknown>> = {
+    "GET /api/v1/sync/since": async (req) => {
+      const q = parse(sinceQuery, Object.fromEntries(req.query), "query");
+      const page = await replication.changesSince(q.cursor, { limit: q.limit });
+      return { node: await replication.nodeId(), ...page };
+    },
+    "POST /api/v1/sync/push": async (req) => {
+      const body = parse(pushBody, req.body, "body");
+      const outcome = await replication.apply(body.changes, { from: body.node });
+      return { node: await replication.nodeId(), ...outcome };
+    },
+    "GET /api/v1/sync/digest": async () => ({
+      node: await replication.nodeId(),
+      namespaces: await replication.digest(),
+    }),
+    "GET /api/v1/sync/versions": async (req) => {
+      const q = parse(versionsQuery, Object.fromEntries(req.query), "query");
+      return {
+        versions: await replication.versions(q.namespace, {
+          limit: q.limit,
+          ...(q.after === undefined ? {} : { after: q.after }),
+        }),
+      };
+    },
+    "POST /api/v1/sync/fetch": async (req) => {
+      const body = parse(fetchBody, req.body, "body");
+      return { changes: await replication.changesFor(body.ids) };
+    },
+  };
+  return async (req) => {
+    const route = routes[`${req.method} ${req.path}`];
+    if (!route) {
+      return { status: 404, body: { error: { code: "not_found", message: `No peer route ${req.method} ${req.path}` } } };
+    }
+    try {
+      return { status: 200, body: await route(req) };
+    } catch (err) {
+      const error = toMemoryError(err);
+      if (error.code === "internal") {
+        options.log.error("peer request failed", { path: req.path, error: String(error.cause ?? error) });
+      }
+      return {
+        status: STATUS[error.code] ?? (error.code === "internal" ? 500 : 503),
+        body: { error: { code: error.code, message: error.message, details: error.details } },
+      };
+    }
+  };
+}

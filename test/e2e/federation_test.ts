@@ -1,0 +1,121 @@
+// End-to-end federation: three real `serve` nodes on loopback with mutual TLS. A node killed during
+// a stream of writes (creates, updates, deletes, on two nodes) catches up after its restart and all
+// three end with the same memories and tombstones; a minority cannot reach its quorum and says so,
+// keeps the write and delivers it once a peer is back; a node with a certificate nobody allowlisted
+// gets nothing and gives nothing.
+import assert from "node:assert/strict";
+import { type ErrorBody, httpClient } from "../support/http_client.ts";
+import { tempDataDir } from "../support/processes.ts";
+import {
+  canonicalState,
+  makeCluster,
+  startNode,
+  stopNode,
+  waitForConvergence,
+  writeIdentity,
+  writeNodeConfig,
+} from "../support/federation_cluster.ts";
+import type { StoreResult } from "../support/results.ts";
+import { PeerClient } from "../../src/federation/peer_client.ts";
+import { loadNodeTls } from "../../src/federation/node_identity.ts";
+
+const CONVERGE_MS = 45_000;
+
+Deno.test("federation: three nodes converge after a crash mid-stream, tombstones included; a minority cannot reach quorum; an unknown certificate gets nothing", async (t) => {
+  const dir = await tempDataDir();
+  const nodes = await makeCluster(dir, ["a", "b", "c"], { quorum: 2 });
+  const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
+  try {
+    for (const node of nodes) await startNode(node);
+    const http = (node: typeof a) => httpClient(node.process!.url);
+    const store = async (node: typeof a, title: string) =>
+      (await http(node).ok<StoreResult>("POST", "/api/v1/memories", {
+        json: { title, content: `content of ${title}`, namespace: "fed/test", tier: "long" },
+        status: 201,
+      })).id;
+
+    await t.step("a crash during a stream of writes heals after the restart", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push(await store(i % 3 === 2 ? b : a, `before crash ${i}`));
+      await stopNode(c, "SIGKILL");
+      // Two of three nodes are up: every write still reaches its quorum of 2.
+      for (let i = 0; i < 15; i++) ids.push(await store(i % 2 ? b : a, `while down ${i}`));
+      for (const id of ids.slice(0, 4)) await http(a).ok("DELETE", `/api/v1/memories/${id}`);
+      for (const id of ids.slice(4, 7)) {
+        await http(b).ok("PUT", `/api/v1/memories/${id}`, { json: { content: `edited ${id}` } });
+      }
+      await startNode(c);
+      const state = JSON.parse(await waitForConvergence(nodes.map((n) => n.db), CONVERGE_MS)) as [
+        string,
+        string,
+        string,
+        string,
+        { content: string } | null,
+      ][];
+      const byId = new Map(state.map((row) => [row[0], row]));
+      assert.equal(byId.size, 25, "every memory is on every node");
+      for (const id of ids.slice(0, 4)) assert.equal(byId.get(id)![3], "deleted", `${id} is a tombstone`);
+      for (const id of ids.slice(4, 7)) assert.equal(byId.get(id)![4]!.content, `edited ${id}`);
+      // The restarted node answers like the others: deleted memories stay deleted there too.
+      for (const id of ids.slice(0, 4)) {
+        assert.equal((await http(c).api("GET", `/api/v1/memories/${id}`)).status, 404);
+      }
+      assert.equal((await http(c).api("GET", `/api/v1/memories/${ids[24]}`)).status, 200);
+    });
+
+    await t.step("a partitioned minority cannot reach quorum; the write is kept and delivered later", async () => {
+      await stopNode(b);
+      await stopNode(c);
+      const reply = await http(a).api<ErrorBody>("POST", "/api/v1/memories", {
+        json: { title: "alone", content: "written while the others are down", namespace: "fed/test" },
+      });
+      assert.equal(reply.status, 503);
+      assert.equal(reply.body.error.code, "quorum_not_met");
+      assert.match(reply.body.error.message, /only 1 of the 2 nodes/);
+      assert.equal(reply.body.error.details.replicated, false);
+      const kept = (reply.body.error.details.result as { id: string }).id;
+      // Honest about what happened: the write is committed here and waits in the outbox.
+      assert.equal((await http(a).api("GET", `/api/v1/memories/${kept}`)).status, 200);
+      await startNode(b);
+      const deadline = Date.now() + CONVERGE_MS;
+      while ((await http(b).api("GET", `/api/v1/memories/${kept}`)).status !== 200) {
+        assert.ok(Date.now() < deadline, "the kept write reached the peer once it was back");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      // With a quorum again, writes succeed.
+      await store(a, "quorum again");
+      await startNode(c);
+      await waitForConvergence(nodes.map((n) => n.db), CONVERGE_MS);
+    });
+
+    await t.step("a node whose certificate is not allowlisted gets nothing and gives nothing", async () => {
+      const outsider = await writeIdentity(dir, "outsider");
+      const tls = await loadNodeTls({ cert: outsider.certPath, key: outsider.keyPath });
+      const client = new PeerClient({ url: `https://127.0.0.1:${a.peerPort}`, fingerprint: a.fingerprint }, {
+        tls,
+        timeoutMs: 2000,
+      });
+      try {
+        await assert.rejects(client.request("GET", "/api/v1/sync/since", { query: { cursor: "0" } }));
+      } finally {
+        client.close();
+      }
+      // A rogue node that lists `a` as its peer: `a` does not list it, so nothing crosses either way.
+      const rogueNodes = await makeCluster(`${dir}`, ["rogue"], { quorum: 1 });
+      const rogue = rogueNodes[0]!;
+      await writeNodeConfig(rogue, [a], { quorum: 1 });
+      await startNode(rogue);
+      try {
+        const rogueId = await store(rogue, "from the rogue");
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        assert.equal((await http(a).api("GET", `/api/v1/memories/${rogueId}`)).status, 404);
+      } finally {
+        await stopNode(rogue);
+      }
+      const rogueState = JSON.parse(await canonicalState(rogue.db)) as unknown[];
+      assert.equal(rogueState.length, 1, "the rogue holds only its own memory");
+    });
+  } finally {
+    for (const node of nodes) await stopNode(node);
+  }
+});
