@@ -36,10 +36,14 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
 
     await t.step("a crash during a stream of writes heals after the restart", async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 10; i++) ids.push(await store(i % 3 === 2 ? b : a, `before crash ${i}`));
-      await stopNode(c, "SIGKILL");
-      // Two of three nodes are up: every write still reaches its quorum of 2.
-      for (let i = 0; i < 15; i++) ids.push(await store(i % 2 ? b : a, `while down ${i}`));
+      // The crash lands while the stream runs (writes on two nodes); two of three nodes stay up, so
+      // every write still reaches its quorum of 2.
+      let crash: Promise<void> | undefined;
+      for (let i = 0; i < 25; i++) {
+        if (i === 8) crash = stopNode(c, "SIGKILL");
+        ids.push(await store(i % 3 === 2 ? b : a, `stream ${i}`));
+      }
+      await crash;
       for (const id of ids.slice(0, 4)) await http(a).ok("DELETE", `/api/v1/memories/${id}`);
       for (const id of ids.slice(4, 7)) {
         await http(b).ok("PUT", `/api/v1/memories/${id}`, { json: { content: `edited ${id}` } });
