@@ -105,8 +105,6 @@ export interface MemoryStore {
   readonly pending: PendingStore;
   /** The curator's cursor and last report. */
   readonly curator: CuratorStore;
-  /** The federation change feed (STUB line; fed-store adds the real one). */
-  readonly replication: import("./replication_store.ts").ReplicationStore;
 
   /**
    * The same database, whose writes the audit trail records as made by `by` at `by.now()`.
