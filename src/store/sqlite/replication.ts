@@ -2,7 +2,7 @@
 // peer's changes (title collisions included), per-namespace digests and per-peer cursors.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { invalidInput, MemoryError } from "../../core/errors.ts";
+import { invalidInput } from "../../core/errors.ts";
 import { compareVersions, maxHlc, parseHlc } from "../../core/hlc.ts";
 import {
   type NamespaceDigest,
@@ -52,6 +52,8 @@ const limitSchema = z.number({ error: "must be a number" }).int({ error: "must b
   .describe("How many at most");
 const peerSchema = z.string({ error: "must be a string" }).min(1, { error: "must not be empty" })
   .max(256, { error: "must be at most 256 characters" }).describe("A peer's node id");
+const directionSchema = z.enum(["pull", "push"], { error: "must be pull or push" })
+  .describe("Which way a cursor counts");
 const batchSchema = z.array(replicaChangeSchema, { error: "must be an array of changes" })
   .max(REPLICA_PAGE_MAX, { error: `must hold at most ${REPLICA_PAGE_MAX} changes` })
   .describe("A batch of changes");
@@ -142,7 +144,7 @@ export class SqliteReplication implements ReplicationStore {
     );
   }
 
-  changesSince(
+  async changesSince(
     cursor: number,
     options: { limit: number },
   ): Promise<{ changes: ReplicaChange[]; next: number; more: boolean }> {
@@ -160,7 +162,7 @@ export class SqliteReplication implements ReplicationStore {
     });
   }
 
-  changesFor(ids: readonly string[]): Promise<ReplicaChange[]> {
+  async changesFor(ids: readonly string[]): Promise<ReplicaChange[]> {
     const keys = parse(
       z.array(peerSchema).max(REPLICA_PAGE_MAX, { error: `must hold at most ${REPLICA_PAGE_MAX} ids` }),
       ids,
@@ -172,7 +174,7 @@ export class SqliteReplication implements ReplicationStore {
     );
   }
 
-  apply(
+  async apply(
     changes: readonly ReplicaChange[],
     options: { from: string },
   ): Promise<{ applied: number; ignored: number }> {
@@ -310,7 +312,7 @@ export class SqliteReplication implements ReplicationStore {
     });
   }
 
-  versions(namespace: string, options: { after?: string; limit: number }): Promise<ReplicaVersion[]> {
+  async versions(namespace: string, options: { after?: string; limit: number }): Promise<ReplicaVersion[]> {
     const limit = parse(limitSchema, options.limit, "limit");
     return this.#s.read(() =>
       this.#s.stmt(
@@ -320,7 +322,7 @@ export class SqliteReplication implements ReplicationStore {
     );
   }
 
-  cursor(peer: string, direction: "pull" | "push"): Promise<number> {
+  async cursor(peer: string, direction: "pull" | "push"): Promise<number> {
     const key = parse(peerSchema, peer, "peer");
     return this.#s.read(() =>
       (this.#s.stmt("SELECT value FROM replica_cursors WHERE peer = ? AND direction = ?").get(
@@ -332,18 +334,12 @@ export class SqliteReplication implements ReplicationStore {
     );
   }
 
-  advanceCursor(peer: string, direction: "pull" | "push", value: number): Promise<void> {
+  async advanceCursor(peer: string, direction: "pull" | "push", value: number): Promise<void> {
     const key = parse(peerSchema, peer, "peer");
     const position = parse(cursorSchema, value, "value");
-    if (direction !== "pull" && direction !== "push") {
-      return Promise.reject(
-        new MemoryError("invalid_input", `direction: must be pull or push`, {
-          details: { issues: [{ field: "direction", message: "must be pull or push" }] },
-        }),
-      );
-    }
+    parse(directionSchema, direction, "direction");
     // Bookkeeping, like the curator's cursor: not in the audit trail.
-    return this.#s.write(() => {
+    await this.#s.write(() => {
       this.#s.stmt(
         `INSERT INTO replica_cursors (peer, direction, value) VALUES (?, ?, ?)
          ON CONFLICT (peer, direction) DO UPDATE SET value = max(value, excluded.value)`,
