@@ -150,7 +150,7 @@ export class SqliteReplication implements ReplicationStore {
   ): Promise<{ changes: ReplicaChange[]; next: number; more: boolean }> {
     const from = parse(cursorSchema, cursor, "cursor");
     const limit = parse(limitSchema, options.limit, "limit");
-    return this.#s.read(() => {
+    return await this.#s.read(() => {
       const rows = this.#s.stmt(`${FEED_SQL} WHERE v.seq > ? ORDER BY v.seq LIMIT ?`).all(
         from,
         limit + 1,
@@ -168,7 +168,7 @@ export class SqliteReplication implements ReplicationStore {
       ids,
       "ids",
     );
-    return this.#s.read(() =>
+    return await this.#s.read(() =>
       (this.#s.stmt(`${FEED_SQL} WHERE v.id IN (SELECT value FROM json_each(?)) ORDER BY v.seq`)
         .all(JSON.stringify(keys)) as Parameters<typeof feedChange>[0][]).map(feedChange)
     );
@@ -180,7 +180,7 @@ export class SqliteReplication implements ReplicationStore {
   ): Promise<{ applied: number; ignored: number }> {
     const batch = parse(batchSchema, changes, "changes");
     const from = parse(peerSchema, options.from, "from");
-    return this.#s.write(
+    return await this.#s.write(
       () => {
         this.#s.stmt("UPDATE replica_node SET applying = 1 WHERE id = 1").run();
         const touched: { id: string; namespace: string }[] = [];
@@ -314,7 +314,7 @@ export class SqliteReplication implements ReplicationStore {
 
   async versions(namespace: string, options: { after?: string; limit: number }): Promise<ReplicaVersion[]> {
     const limit = parse(limitSchema, options.limit, "limit");
-    return this.#s.read(() =>
+    return await this.#s.read(() =>
       this.#s.stmt(
         `SELECT id, hlc, origin, state FROM replica_versions WHERE namespace = ? AND id > ?
          ORDER BY id LIMIT ?`,
@@ -324,7 +324,7 @@ export class SqliteReplication implements ReplicationStore {
 
   async cursor(peer: string, direction: "pull" | "push"): Promise<number> {
     const key = parse(peerSchema, peer, "peer");
-    return this.#s.read(() =>
+    return await this.#s.read(() =>
       (this.#s.stmt("SELECT value FROM replica_cursors WHERE peer = ? AND direction = ?").get(
         key,
         direction,

@@ -118,7 +118,7 @@ async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
 }
 
 Deno.test("every write path stamps a new version, and recall's access bookkeeping does not", async () => {
-  await withStores(1, async ([store], [path]) => {
+  await withStores(1, async ([store]) => {
     const r = store!.replication;
     assert.match(await r.nodeId(), /^[0-9a-f]{16}$/);
     assert.equal(await r.head(), 0);
@@ -516,7 +516,6 @@ Deno.test("migration 15 gives every existing memory a version, so a new peer can
   insert.run("gone", "Gone", NOW, NOW, LATER, "deleted", null);
   insert.run("kept", "Kept", NOW, NOW, LATER, "archived", "ttl_expired");
   db.close();
-  await withStores(0, async () => {});
   const store = await SqliteStore.open(path, { now: NOW });
   const peer = await openStore();
   try {
