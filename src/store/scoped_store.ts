@@ -13,6 +13,7 @@ import type { KeyStore } from "./key_store.ts";
 import type { MessageStore } from "./message_store.ts";
 import type { PendingStore } from "./pending_store.ts";
 import type { CuratorStore } from "./curator_store.ts";
+import type { ReplicationStore } from "./replication_store.ts";
 import type { MemoryFilter, MemoryStore } from "./store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
@@ -60,6 +61,7 @@ class ScopedStore implements MemoryStore {
   readonly webhooks: WebhookStore;
   readonly pending: PendingStore;
   readonly curator: CuratorStore;
+  readonly replication: ReplicationStore;
 
   constructor(store: MemoryStore, access: Access) {
     this.#store = store;
@@ -101,6 +103,19 @@ class ScopedStore implements MemoryStore {
     this.pending = this.#scopedPending();
     const curator = () => Promise.reject(operatorOnly("Running the curator"));
     this.curator = { state: curator, after: curator, advance: curator, finish: curator };
+    // Peers authenticate by certificate, not API key; the feed carries every namespace.
+    const replication = () => Promise.reject(operatorOnly("Replication"));
+    this.replication = {
+      nodeId: replication,
+      head: replication,
+      changesSince: replication,
+      changesFor: replication,
+      apply: replication,
+      digest: replication,
+      versions: replication,
+      cursor: replication,
+      advanceCursor: replication,
+    };
   }
 
   /**

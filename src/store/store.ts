@@ -10,6 +10,7 @@ import type { KeyStore } from "./key_store.ts";
 import type { MessageStore } from "./message_store.ts";
 import type { PendingStore } from "./pending_store.ts";
 import type { CuratorStore } from "./curator_store.ts";
+import type { ReplicationStore } from "./replication_store.ts";
 import type { TransferStore } from "./transfer_store.ts";
 import type { VectorStore } from "./vector_store.ts";
 import type { AgentStore, EntityStore, GraphStore, NamespaceStore } from "./graph_store.ts";
@@ -105,6 +106,8 @@ export interface MemoryStore {
   readonly pending: PendingStore;
   /** The curator's cursor and last report. */
   readonly curator: CuratorStore;
+  /** Federation's change feed, merge, digests and peer cursors. */
+  readonly replication: ReplicationStore;
 
   /**
    * The same database, whose writes the audit trail records as made by `by` at `by.now()`.

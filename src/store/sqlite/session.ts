@@ -1,7 +1,7 @@
 // What the SQLite table-family modules share: the connection, a prepared-statement cache, and
 // reads and writes that wait out other processes' locks.
 import type Database from "better-sqlite3-multiple-ciphers";
-import type { AuditChange } from "../../core/audit_chain.ts";
+import type { Attribution, AuditChange } from "../../core/audit_chain.ts";
 
 /** A prepared statement. */
 export type Statement = Database.Statement<unknown[]>;
@@ -14,6 +14,12 @@ export interface SqliteSession {
    * Run `fn` in one write transaction. `change` describes what it did from its result (null when
    * it changed nothing the audit trail records); the audit record is appended in the same
    * transaction. Every write path must say what it changed: the parameter is not optional.
+   * `by` records the change as made by someone else than the store's attribution (a peer's
+   * changes applied by replication).
    */
-  write<T>(fn: () => T, change: (result: T) => AuditChange | null): Promise<T>;
+  write<T>(
+    fn: () => T,
+    change: (result: T) => AuditChange | null,
+    options?: { by?: Attribution },
+  ): Promise<T>;
 }

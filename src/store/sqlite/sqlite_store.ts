@@ -25,6 +25,7 @@ import { SqlitePending } from "./pending.ts";
 import { SqliteCurator } from "./curator.ts";
 import { SqliteTransfer } from "./transfer.ts";
 import { SqliteVectors } from "./vectors.ts";
+import { SqliteReplication } from "./replication.ts";
 import type { SqliteSession } from "./session.ts";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
@@ -114,6 +115,7 @@ export class SqliteStore implements MemoryStore {
   readonly messages: SqliteMessages;
   readonly pending: SqlitePending;
   readonly curator: SqliteCurator;
+  readonly replication: SqliteReplication;
   readonly #session: SqliteSession;
 
   private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
@@ -123,7 +125,7 @@ export class SqliteStore implements MemoryStore {
     const session: SqliteSession = {
       stmt: (sql) => this.#stmt(sql),
       read: (fn) => this.#read(fn),
-      write: (fn, change) => this.#write(fn, change),
+      write: (fn, change, options) => this.#write(fn, change, options),
     };
     this.graph = new SqliteGraph(session);
     this.agents = new SqliteAgents(session);
@@ -138,6 +140,7 @@ export class SqliteStore implements MemoryStore {
     this.messages = new SqliteMessages(session);
     this.pending = new SqlitePending(session);
     this.curator = new SqliteCurator(session);
+    this.replication = new SqliteReplication(session);
     this.#session = session;
   }
 
@@ -210,13 +213,18 @@ export class SqliteStore implements MemoryStore {
     return retryWhileBusy(fn, { retryMs: this.#shared.retryMs });
   }
 
-  #write<T>(fn: () => T, change: (result: T) => AuditChange | null): Promise<T> {
+  #write<T>(
+    fn: () => T,
+    change: (result: T) => AuditChange | null,
+    options: { by?: Attribution } = {},
+  ): Promise<T> {
     if (this.#shared.touches.length > 0) this.#flushTouches();
+    const by = options.by ?? this.#by;
     return withWriteTx(this.#db, () => {
       const result = fn();
       this.#record(change(result), {
-        actor: this.#by.actor,
-        operation: this.#by.operation,
+        actor: by.actor,
+        operation: by.operation,
         at: this.#by.now(),
       });
       return result;

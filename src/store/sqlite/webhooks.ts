@@ -10,7 +10,8 @@ const notAudited = () => null;
 
 // Bookkeeping and configuration, not events: recall's touches, subscriptions, API keys, and an
 // inbox marked read. Nor is a write queued by governance: it has not happened (its replay, when
-// approved, is the event).
+// approved, is the event). Nor is a peer's change applied by replication: the event fired on the
+// node where the change was made, and subscribers of every node would otherwise get it once per node.
 const NOT_EVENTS = new Set([
   "memory.touch",
   "subscription.create",
@@ -19,6 +20,7 @@ const NOT_EVENTS = new Set([
   "key.revoke",
   "message.read",
   "pending.create",
+  "memory.replicate",
 ]);
 
 const VIEW_SQL = `SELECT s.id, s.url, s.events, s.secret_hash IS NOT NULL AS has_secret, s.namespace_filter,

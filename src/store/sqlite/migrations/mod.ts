@@ -13,6 +13,7 @@ import * as m0011 from "./0011_webhooks.ts";
 import * as m0012 from "./0012_api_keys_and_messages.ts";
 import * as m0013 from "./0013_governance.ts";
 import * as m0014 from "./0014_curator.ts";
+import * as m0015 from "./0015_replication.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, ...m0012 },
   { version: 13, ...m0013 },
   { version: 14, ...m0014 },
+  { version: 15, ...m0015 },
 ];
