@@ -111,7 +111,7 @@ console.log(
   `catch-up: ${catchup.memories} memories in ${catchup.seconds_after_listening?.toFixed(2)} s after the node listened ` +
     `(${catchup.memories_per_second?.toFixed(0)} memories/s; start ${catchup.start_seconds?.toFixed(2)} s)`,
 );
-const { latest } = await writeResultFiles({
+const report = {
   benchmark: "federation",
   version: VERSION,
   startedAt,
@@ -121,7 +121,8 @@ const { latest } = await writeResultFiles({
   budgetP99Ms: BUDGET_P99_MS,
   pass,
   catchup,
-}, { name: "federation" });
+};
+const { latest } = await writeResultFiles(report, { name: "federation" });
 console.log(`results: ${latest}`);
 await Deno.remove(dir, { recursive: true }).catch(() => {});
 if (!pass) Deno.exitCode = 1;
