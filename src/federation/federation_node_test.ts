@@ -1,0 +1,168 @@
+// Two federation nodes in one process over real mutual TLS on loopback: catch-up pulls from a
+// saved cursor (a second pull takes only what is new), anti-entropy heals a difference the feed
+// cannot (cursors that claim more than was delivered), pushes wait for quorum and count acks.
+import assert from "node:assert/strict";
+import { tempDataDir } from "../../test/support/processes.ts";
+import { silentLogger } from "../core/log.ts";
+import { resolveConfig } from "../core/config.ts";
+import { mergeOnUpsert } from "../lifecycle/upsert_merge.ts";
+import { SqliteStore } from "../store/sqlite/sqlite_store.ts";
+import { type FederationNode, startFederation } from "./federation_node.ts";
+import { createNodeIdentity } from "./node_identity.ts";
+import { peerKey } from "./peer_pusher.ts";
+
+const NOW = "2026-06-01T12:00:00.000Z";
+// Loops that never fire during a test: every exchange is started by syncNow or a write.
+const QUIET = 3_600_000;
+
+interface TestNode {
+  store: SqliteStore;
+  node: FederationNode | null;
+  port: number;
+  dir: string;
+  fingerprint: string;
+}
+
+async function makeNodes(n: number): Promise<TestNode[]> {
+  const out: TestNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const dir = await tempDataDir();
+    const id = await createNodeIdentity({ commonName: `node-${i}`, san: ["127.0.0.1"], days: 2 });
+    await Deno.writeTextFile(`${dir}/node.crt`, id.certPem);
+    await Deno.writeTextFile(`${dir}/node.key`, id.keyPem);
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    out.push({
+      store: await SqliteStore.open(`${dir}/n.db`, { now: NOW }),
+      node: null,
+      port,
+      dir,
+      fingerprint: id.fingerprint,
+    });
+  }
+  return out;
+}
+
+async function start(me: TestNode, peers: readonly TestNode[], options: { quorum?: number } = {}) {
+  const config = resolveConfig({
+    flags: {
+      federation: {
+        cert: `${me.dir}/node.crt`,
+        key: `${me.dir}/node.key`,
+        listen: { host: "127.0.0.1", port: me.port },
+        peers: peers.map((p) => ({ url: `https://127.0.0.1:${p.port}`, fingerprint: p.fingerprint })),
+        quorum: options.quorum ?? 1,
+        timeoutMs: 1500,
+        retryBackoffMs: 50,
+        catchupIntervalMs: QUIET,
+        antiEntropyIntervalMs: QUIET,
+        pageSize: 7,
+      },
+    },
+  }).federation!;
+  me.node = await startFederation(me.store.replication, { config, log: silentLogger, listen: true });
+}
+
+let counter = 0;
+async function put(store: SqliteStore, title: string): Promise<string> {
+  const id = `${(++counter).toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
+  await store.upsert({
+    tier: "long",
+    namespace: counter % 2 ? "fed/x" : "fed/y",
+    title,
+    content: `content of ${title}`,
+    tags: [],
+    priority: 5,
+    confidence: 1,
+    source: "api",
+    expires_at: null,
+    metadata: {},
+    agent_id: "t",
+    scope: "private",
+  }, { id, now: NOW, merge: mergeOnUpsert });
+  return id;
+}
+
+async function digestsOf(store: SqliteStore): Promise<string> {
+  return JSON.stringify(await store.replication.digest());
+}
+
+async function closeAll(nodes: readonly TestNode[]): Promise<void> {
+  for (const n of nodes) {
+    await n.node?.close();
+    n.store.close();
+  }
+}
+
+Deno.test("catch-up pulls in pages from the saved cursor: a second pull takes only what is new", async () => {
+  const nodes = await makeNodes(2);
+  const [x, y] = nodes as [TestNode, TestNode];
+  try {
+    // x does not push (y is not its peer); y pulls from x.
+    await start(x, []);
+    await start(y, [x]);
+    for (let i = 0; i < 20; i++) await put(x.store, `fact ${i}`);
+    await y.node!.syncNow();
+    assert.equal(await digestsOf(y.store), await digestsOf(x.store));
+    const cursor = await y.store.replication.cursor(x.fingerprint, "pull");
+    assert.equal(cursor, await x.store.replication.head(), "the cursor is saved at x's head");
+    for (let i = 20; i < 23; i++) await put(x.store, `fact ${i}`);
+    const auditBefore = (await y.store.audit.page({ afterSeq: 0, limit: 10_000 })).length;
+    await y.node!.syncNow();
+    const applied = (await y.store.audit.page({ afterSeq: 0, limit: 10_000 })).slice(auditBefore);
+    assert.deepEqual(applied.map((r) => r.ids.length), [3], "one apply of the three new versions");
+    assert.equal(await digestsOf(y.store), await digestsOf(x.store));
+  } finally {
+    await closeAll(nodes);
+  }
+});
+
+Deno.test("anti-entropy heals what the feed cannot: cursors past undelivered changes", async () => {
+  const nodes = await makeNodes(2);
+  const [x, y] = nodes as [TestNode, TestNode];
+  try {
+    for (let i = 0; i < 15; i++) await put(x.store, `x only ${i}`);
+    for (let i = 0; i < 4; i++) await put(y.store, `y only ${i}`);
+    // Cursors claim everything was exchanged (as after a restored backup): catch-up finds nothing.
+    await y.store.replication.advanceCursor(peerKey({ url: "", fingerprint: x.fingerprint }), "pull", 10_000);
+    await x.store.replication.advanceCursor(peerKey({ url: "", fingerprint: y.fingerprint }), "pull", 10_000);
+    await x.store.replication.advanceCursor(peerKey({ url: "", fingerprint: y.fingerprint }), "push", 10_000);
+    await y.store.replication.advanceCursor(peerKey({ url: "", fingerprint: x.fingerprint }), "push", 10_000);
+    await start(x, [y]);
+    await start(y, [x]);
+    assert.notEqual(await digestsOf(y.store), await digestsOf(x.store));
+    await y.node!.syncNow();
+    assert.equal(await digestsOf(y.store), await digestsOf(x.store), "both directions healed");
+    assert.equal((await y.store.replication.digest()).reduce((n, d) => n + d.count, 0), 19);
+  } finally {
+    await closeAll(nodes);
+  }
+});
+
+Deno.test("a write's quorum: met when a peer acknowledges, not met (and kept) when the peer is down", async () => {
+  const nodes = await makeNodes(2);
+  const [x, y] = nodes as [TestNode, TestNode];
+  try {
+    await start(y, [x]);
+    await start(x, [y], { quorum: 2 });
+    await put(x.store, "acknowledged");
+    const met = await x.node!.replicate(await x.store.replication.head());
+    assert.deepEqual([met.met, met.acks, met.required], [true, 2, 2]);
+    assert.equal(await digestsOf(y.store), await digestsOf(x.store));
+    await y.node!.close();
+    y.node = null;
+    const id = await put(x.store, "while y is down");
+    const missed = await x.node!.replicate(await x.store.replication.head());
+    assert.deepEqual([missed.met, missed.acks, missed.pending], [false, 1, [`https://127.0.0.1:${y.port}`]]);
+    // The outbox keeps it: once y listens again, x's pusher delivers without another write.
+    await start(y, [x]);
+    const deadline = Date.now() + 15_000;
+    while ((await y.store.replication.changesFor([id])).length === 0) {
+      assert.ok(Date.now() < deadline, "the kept write reached y");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await closeAll(nodes);
+  }
+});
