@@ -120,24 +120,6 @@ export const configSchema = z.object({
     .describe("Delay before a webhook's first retry; doubled for each further retry, up to an hour"),
   webhookTimeoutMs: z.number().int().min(100).max(120_000).default(10_000)
     .describe("How long a webhook receiver may take to answer"),
-  // STUB (fed-net brings the real schema)
-  federation: z.object({
-    cert: z.string(),
-    key: z.string(),
-    ca: z.string().optional(),
-    listen: z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().default(9078) }).default({
-      host: "127.0.0.1",
-      port: 9078,
-    }),
-    peers: z.array(z.object({ url: z.string(), fingerprint: z.string() })).default([]),
-    quorum: z.number().int().min(1).default(1),
-    timeoutMs: z.number().int().default(2000),
-    retryBackoffMs: z.number().int().default(250),
-    catchupIntervalMs: z.number().int().default(30_000),
-    antiEntropyIntervalMs: z.number().int().default(60_000),
-    pageSize: z.number().int().default(500),
-    clockSkewMs: z.number().int().default(30_000),
-  }).optional(),
   webhookPollMs: z.number().int().min(10).max(600_000).default(1000)
     .describe("How often an idle server looks for due webhook events"),
   llm: llmConfigSchema.optional().describe(
