@@ -55,7 +55,7 @@ Deno.test("federation config: fingerprints normalised, duplicates and a quorum a
       peers: [{ url: "https://a:1", fingerprint: fp }, { url: "https://b:1", fingerprint: fp.toLowerCase() }],
     }),
     [
-      "federation.peers.1.fingerprint: duplicates peers.0.fingerprint; each peer must be listed once",
+      "federation.peers.1.fingerprint: duplicates a fingerprint of peers.0; each peer must be listed once",
     ],
   );
   assert.deepEqual(issues({ ...base, peers: [{ url: "https://a:1", fingerprint: fp }], quorum: 3 }), [

@@ -39,6 +39,10 @@ export const federationPeerSchema = z.object({
     "SHA-256 fingerprint of the peer's certificate (`ai-memory federation fingerprint`); 64 hex digits, " +
       "':' separators and case ignored. Its TLS handshake is refused unless it presents this certificate",
   ),
+  nextFingerprint: fingerprintSchema.optional().describe(
+    "During a certificate rotation: the fingerprint of the peer's new certificate, accepted as well " +
+      "as `fingerprint` until the peer has switched (docs/federation.md, rotation); optional",
+  ),
 }).strict();
 
 /** This node's part in a federation of trusted nodes (docs/federation.md). */
@@ -79,23 +83,26 @@ export const federationConfigSchema = z.object({
     "Signed peer requests older or newer than this are refused; a nonce is remembered this long",
   ),
 }).strict().superRefine((fed, ctx) => {
-  const seen = (field: "url" | "fingerprint") => {
-    const first = new Map<string, number>();
-    fed.peers.forEach((peer, i) => {
+  const urls = new Map<string, number>();
+  const fingerprints = new Map<string, number>();
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: "custom", path, message });
+  fed.peers.forEach((peer, i) => {
+    const sameUrl = urls.get(peer.url);
+    if (sameUrl === undefined) urls.set(peer.url, i);
+    else issue(["peers", i, "url"], `duplicates peers.${sameUrl}.url; each peer must be listed once`);
+    // A certificate belongs to one peer, whether as its current or its next one.
+    for (const field of ["fingerprint", "nextFingerprint"] as const) {
       const value = peer[field];
-      const earlier = first.get(value);
-      if (earlier === undefined) first.set(value, i);
-      else {
-        ctx.addIssue({
-          code: "custom",
-          path: ["peers", i, field],
-          message: `duplicates peers.${earlier}.${field}; each peer must be listed once`,
-        });
-      }
-    });
-  };
-  seen("url");
-  seen("fingerprint");
+      if (value === undefined) continue;
+      const owner = fingerprints.get(value);
+      if (owner === undefined) fingerprints.set(value, i);
+      else {issue(
+          ["peers", i, field],
+          `duplicates a fingerprint of peers.${owner}; each peer must be listed once`,
+        );}
+    }
+  });
   const limit = 1 + fed.peers.length;
   if (fed.quorum > limit) {
     ctx.addIssue({

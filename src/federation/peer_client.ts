@@ -61,7 +61,7 @@ export class PeerClient {
     socket.once("secureConnect", () => {
       const raw = socket.getPeerCertificate()?.raw;
       const fingerprint = raw && raw.length > 0 ? derFingerprint(new Uint8Array(raw)) : "none";
-      if (fingerprint !== this.#peer.fingerprint) {
+      if (fingerprint !== this.#peer.fingerprint && fingerprint !== this.#peer.nextFingerprint) {
         socket.destroy(
           new PinMismatch(`server certificate ${fingerprint.slice(0, 16)}… is not the pinned one`),
         );
@@ -106,7 +106,6 @@ export class PeerClient {
         method,
         target,
         from: this.#tls.fingerprint,
-        to: this.#peer.fingerprint,
         body,
       })),
       "content-type": "application/json",

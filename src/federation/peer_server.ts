@@ -103,7 +103,12 @@ export async function servePeers(options: {
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const clockSkewMs = options.clockSkewMs ?? 30_000;
   const clock = options.clock ?? systemClock;
-  const allowed = new Map(options.peers.map((p) => [p.fingerprint, p]));
+  // A peer rotating its certificate is accepted with either (federation.peers[].nextFingerprint).
+  const allowed = new Map<string, PeerConfig>();
+  for (const peer of options.peers) {
+    allowed.set(peer.fingerprint, peer);
+    if (peer.nextFingerprint) allowed.set(peer.nextFingerprint, peer);
+  }
   const publicKeys = new Map<string, Promise<CryptoKey>>();
   const nonces = new NonceCache({ max: options.maxNonces });
   const sockets = new Set<TLSSocket>();
@@ -177,7 +182,6 @@ export async function servePeers(options: {
       { method, target, headers: req.headers, body: raw },
       {
         sender: { fingerprint: who.cert.fingerprint, publicKey: await publicKey },
-        self: tls.fingerprint,
         nonces,
         now: clock.now().getTime(),
         clockSkewMs,

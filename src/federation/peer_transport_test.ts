@@ -233,7 +233,6 @@ Deno.test("peer transport: forged, replayed and stale requests get 401 and overs
       method: "POST",
       target: parts.target ?? target,
       from: parts.from ?? b.fingerprint,
-      to: a.fingerprint,
       body: Buffer.from(parts.body ?? body),
       ...(parts.timestamp ? { timestamp: parts.timestamp } : {}),
     });
@@ -293,6 +292,31 @@ Deno.test("peer transport: forged, replayed and stale requests get 401 and overs
     });
     assert.deepEqual(boom, { status: 500, body: { error: { code: "internal", message: "Internal error" } } });
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("peer transport: during a rotation a peer is accepted with its next certificate, at both ends", async () => {
+  const [a, aNext, b, bNext] = await Promise.all([node("a"), node("a2"), node("b"), node("b2")]);
+  const server = await servePeers({
+    tls: aNext, // a has switched to its new certificate
+    peers: [{ url: "https://127.0.0.1:1", fingerprint: b.fingerprint, nextFingerprint: bNext.fingerprint }],
+    host: "127.0.0.1",
+    port: 0,
+    log: recordingLog(),
+    handler: () => Promise.resolve({ status: 200, body: { ok: true } }),
+  });
+  const url = `https://127.0.0.1:${server.port}`;
+  const pinned = { url, fingerprint: a.fingerprint, nextFingerprint: aNext.fingerprint };
+  const clients = [b, bNext].map((tls) => new PeerClient(pinned, { tls, timeoutMs: 5000 }));
+  const unlisted = new PeerClient({ url, fingerprint: a.fingerprint }, { tls: b, timeoutMs: 5000 });
+  try {
+    for (const client of clients) {
+      assert.deepEqual(await client.request("GET", "/x"), { status: 200, body: { ok: true } });
+    }
+    await refusedWith(unlisted.request("GET", "/x"), "not the pinned one");
+  } finally {
+    for (const client of [...clients, unlisted]) client.close();
     await server.close();
   }
 });

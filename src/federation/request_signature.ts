@@ -23,8 +23,6 @@ export interface SignedParts {
   target: string;
   /** Fingerprint of the sender's certificate. */
   from: string;
-  /** Fingerprint of the receiver's certificate: a request signed for one peer is refused by another. */
-  to: string;
   timestamp: number;
   nonce: string;
   body: Uint8Array;
@@ -38,7 +36,6 @@ function canonical(parts: SignedParts): Uint8Array<ArrayBuffer> {
       parts.method.toUpperCase(),
       parts.target,
       parts.from,
-      parts.to,
       parts.timestamp,
       parts.nonce,
       bodyHash,
@@ -122,8 +119,6 @@ export async function verifyPeerRequest(
   options: {
     /** Fingerprint and public key of the certificate the client presented in the TLS handshake. */
     sender: { fingerprint: string; publicKey: CryptoKey };
-    /** This node's fingerprint. */
-    self: string;
     nonces: NonceCache;
     now: number;
     clockSkewMs: number;
@@ -146,7 +141,7 @@ export async function verifyPeerRequest(
   if (Math.abs(options.now - timestamp) > options.clockSkewMs) {
     return "timestamp outside the allowed clock skew";
   }
-  const parts = { method: request.method, target: request.target, from, to: options.self, timestamp, nonce };
+  const parts = { method: request.method, target: request.target, from, timestamp, nonce };
   const genuine = await crypto.subtle.verify(
     ALGORITHM,
     options.sender.publicKey,
