@@ -2,7 +2,7 @@
 // with exactly the permissions it needs (a database outside ./data included), forwarding stdio.
 import { parseArgs } from "node:util";
 import { MemoryError } from "./core/errors.ts";
-import { permissionFlags, type Surface } from "./deploy/permission_flags.ts";
+import { federationCliPaths, permissionFlags, type Surface } from "./deploy/permission_flags.ts";
 import { loadConfig } from "./runtime.ts";
 
 const args = Deno.args;
@@ -35,6 +35,7 @@ try {
   flags = permissionFlags(config, {
     surface,
     configFile: text(values.config) ?? Deno.env.get("AI_MEMORY_CONFIG"),
+    extra: federationCliPaths(args),
   });
 } catch (err) {
   const message = err instanceof MemoryError ? err.message : String(err);

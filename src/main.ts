@@ -21,6 +21,7 @@ import { serveHttp } from "./surfaces/http/serve.ts";
 import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
 import { serveStdio } from "./surfaces/mcp/stdio.ts";
 import { createApiKey, revokeApiKey } from "./safety/api_keys.ts";
+import { fingerprintOfFile, initNodeIdentity } from "./federation/identity_files.ts";
 
 interface ServerFlags {
   host?: string;
@@ -228,6 +229,7 @@ const code = await runCli(Deno.args, {
         async (deps) => ({ key: await revokeApiKey(deps.store.keys, id, { clock: deps.clock }) }),
       ),
   },
+  federation: { init: initNodeIdentity, fingerprint: fingerprintOfFile },
   showConfig: (flags) => redactConfig(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
   permissions: (flags, surface) => {
     const config = loadConfig({ ...configFlags(flags), passphraseOnlyPath: true });

@@ -1,6 +1,7 @@
 // The one typed configuration: defaults < config file < environment < flags, validated by zod.
 // Pure: the caller hands in the environment, the parsed file and the flags; nothing here does I/O.
 import { z } from "zod";
+import { federationConfigSchema } from "./federation_config.ts";
 import { parseAllowEntry } from "./ip_address.ts";
 
 /** Environment variables the program reads; the permission sets grant exactly these. */
@@ -138,6 +139,10 @@ export const configSchema = z.object({
     .describe("Requests per second each HTTP API key may sustain (0 = no limit); more get 429"),
   rateLimitBurst: z.number().int().min(1).max(100_000).default(200)
     .describe("Requests an HTTP API key may send at once before the per-second rate applies"),
+  federation: federationConfigSchema.optional().describe(
+    "Replication with trusted peer nodes over mutual TLS (docs/federation.md); absent means this node " +
+      "runs alone. The launcher grants network access to federation.listen and each peer's host:port only",
+  ),
 }).superRefine((config, ctx) => {
   // "ollama" names the endpoint's embedding model, which must then be configured.
   if (config.embedder === "ollama" && !config.llm?.embedModel) {
@@ -195,5 +200,6 @@ export function resolveConfig(
 
 /** The config with secrets redacted, for `config show` and logs. */
 export function redactConfig(config: Config): Record<string, unknown> {
+  // federation names its key file by path only; the key itself is never part of the config.
   return { ...config, passphrase: config.passphrase ? "<redacted>" : undefined };
 }

@@ -69,6 +69,14 @@ export interface CliIo {
     list(flags: GlobalFlags, options: { all: boolean }): Promise<Record<string, unknown>>;
     revoke(flags: GlobalFlags, id: string): Promise<Record<string, unknown>>;
   };
+  /** `federation init|fingerprint`: node identities for mutual TLS between peers (docs/federation.md). */
+  federation: {
+    init(
+      dir: string,
+      options: { commonName: string; san: string[]; days: number; caCert?: string; caKey?: string },
+    ): Promise<{ key: string; cert: string; fingerprint: string; snippet: Record<string, unknown> }>;
+    fingerprint(cert: string): string;
+  };
   /** The exact `deno run` command line a surface needs for the current configuration. */
   permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
   stdout(text: string): void;
@@ -144,6 +152,65 @@ function addOperationCommand(program: Command, op: Operation, io: CliIo, run: Ru
     });
     io.stdout(flags.json ? JSON.stringify(result, null, 2) : renderResult(result));
   });
+}
+
+/**
+ * Node identities are operator tooling like `audit` and `keys`: they write key files on the host
+ * they run on, so they are CLI-only admin commands, never catalog operations.
+ */
+function addFederationCommands(program: Command, io: CliIo): void {
+  const federation = program.command("federation")
+    .description("Node identities for federation between trusted nodes (see docs/federation.md)");
+  federation.command("init")
+    .description(
+      "Create this node's ECDSA P-256 key (DIR/node.key, mode 0600) and certificate (DIR/node.crt), " +
+        "self-signed or signed by a site CA; print the fingerprint peers allowlist. Never overwrites",
+    )
+    .requiredOption("--dir <dir>", "Directory for node.key and node.crt (created if missing)")
+    .option("--cn <name>", "Common name of the certificate", "ai-memory-node")
+    .option(
+      "--san <names>",
+      "Comma-separated IP addresses and DNS names peers reach this node by",
+      "127.0.0.1,localhost",
+    )
+    .option("--days <n>", "Validity in days (1-3650)", "825")
+    .option("--ca-cert <file>", "Site CA certificate (PEM) to sign with, with --ca-key")
+    .option("--ca-key <file>", "Site CA private key (PEM PKCS#8)")
+    .action(async (
+      opts: { dir: string; cn: string; san: string; days: string; caCert?: string; caKey?: string },
+      command: Command,
+    ) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      if (!/^[0-9]+$/.test(opts.days)) {
+        throw new MemoryError("invalid_input", "Invalid input: days: must be an integer from 1 to 3650");
+      }
+      const result = await io.federation.init(opts.dir, {
+        commonName: opts.cn,
+        san: opts.san.split(",").map((s) => s.trim()).filter(Boolean),
+        days: Number(opts.days),
+        ...(opts.caCert !== undefined ? { caCert: opts.caCert } : {}),
+        ...(opts.caKey !== undefined ? { caKey: opts.caKey } : {}),
+      });
+      if (flags.json) return io.stdout(JSON.stringify(result, null, 2));
+      io.stdout(
+        [
+          `key:         ${result.key} (mode 0600; keep it on this node)`,
+          `certificate: ${result.cert}`,
+          `fingerprint: ${result.fingerprint}`,
+          "",
+          "Give peers this node's URL and fingerprint for their federation.peers. Config for this node:",
+          JSON.stringify(result.snippet, null, 2),
+        ].join("\n"),
+      );
+    });
+  federation.command("fingerprint")
+    .description("Print the SHA-256 fingerprint of a certificate, as federation.peers[].fingerprint wants it")
+    .requiredOption("--cert <file>", "The certificate (PEM)")
+    .action((opts: { cert: string }, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      const fingerprint = io.federation.fingerprint(opts.cert);
+      io.stdout(flags.json ? JSON.stringify({ cert: opts.cert, fingerprint }, null, 2) : fingerprint);
+    });
 }
 
 interface RunState {
@@ -342,6 +409,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const flags = command.optsWithGlobals() as GlobalFlags;
       report(flags, await io.keys.revoke(flags, id));
     });
+  addFederationCommands(program, io);
   for (const op of io.catalog) addOperationCommand(program, op, io, run);
 
   try {
