@@ -91,7 +91,7 @@ export async function startFederation(
       peers: config.peers,
       host: config.listen.host,
       port: config.listen.port,
-      handler: syncHandler(replication, { log }),
+      handler: syncHandler(replication),
       log,
       clockSkewMs: config.clockSkewMs,
     })

@@ -44,7 +44,11 @@ async function makeNodes(n: number): Promise<TestNode[]> {
   return out;
 }
 
-async function start(me: TestNode, peers: readonly TestNode[], options: { quorum?: number } = {}) {
+async function start(
+  me: TestNode,
+  peers: readonly TestNode[],
+  options: { quorum?: number; listen?: boolean } = {},
+) {
   const config = resolveConfig({
     flags: {
       federation: {
@@ -61,7 +65,11 @@ async function start(me: TestNode, peers: readonly TestNode[], options: { quorum
       },
     },
   }).federation!;
-  me.node = await startFederation(me.store.replication, { config, log: silentLogger, listen: true });
+  me.node = await startFederation(me.store.replication, {
+    config,
+    log: silentLogger,
+    listen: options.listen ?? true,
+  });
 }
 
 let counter = 0;
@@ -99,9 +107,9 @@ Deno.test("catch-up pulls in pages from the saved cursor: a second pull takes on
   const nodes = await makeNodes(2);
   const [x, y] = nodes as [TestNode, TestNode];
   try {
-    // x does not push (y is not its peer); y pulls from x.
-    await start(x, []);
-    await start(y, [x]);
+    // y does not listen, so x's pushes cannot land: everything y gets, it pulls.
+    await start(x, [y]);
+    await start(y, [x], { listen: false });
     for (let i = 0; i < 20; i++) await put(x.store, `fact ${i}`);
     await y.node!.syncNow();
     assert.equal(await digestsOf(y.store), await digestsOf(x.store));

@@ -40,6 +40,7 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  quorum_not_met: 503,
   timeout: 504,
 };
 

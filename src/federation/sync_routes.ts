@@ -1,8 +1,7 @@
 // The peer protocol's endpoints (/api/v1/sync/*), served only on the mutual-TLS listener: a peer's
 // feed page, a push of changes, namespace digests, and versions and changes by id for anti-entropy.
 import { z } from "zod";
-import { invalidInput, MemoryError, toMemoryError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
+import { invalidInput, MemoryError } from "../core/errors.ts";
 import { replicaChangeSchema, type ReplicationStore } from "../store/replication_store.ts";
 import type { PeerRequest, PeerResponse } from "./peer_server.ts";
 
@@ -39,13 +38,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   return parsed.data;
 }
 
-const STATUS: Partial<Record<MemoryError["code"], number>> = { invalid_input: 400, not_found: 404 };
-
 /** The handler of a node's peer listener, answering from its replication store. */
-export function syncHandler(
-  replication: ReplicationStore,
-  options: { log: Logger },
-): (req: PeerRequest) => Promise<PeerResponse> {
+export function syncHandler(replication: ReplicationStore): (req: PeerRequest) => Promise<PeerResponse> {
   const routes: Record<string, (req: PeerRequest) => Promise<unknown>> = {
     "GET /api/v1/sync/since": async (req) => {
       const q = parse(sinceQuery, Object.fromEntries(req.query), "query");
@@ -75,22 +69,14 @@ export function syncHandler(
       return { changes: await replication.changesFor(body.ids) };
     },
   };
-  return async (req) => {
+  return (req) => {
     const route = routes[`${req.method} ${req.path}`];
     if (!route) {
-      return { status: 404, body: { error: { code: "not_found", message: `No peer route ${req.method} ${req.path}` } } };
+      return Promise.reject(
+        new MemoryError("not_found", `No peer route ${req.method} ${req.path}`, { details: { path: req.path } }),
+      );
     }
-    try {
-      return { status: 200, body: await route(req) };
-    } catch (err) {
-      const error = toMemoryError(err);
-      if (error.code === "internal") {
-        options.log.error("peer request failed", { path: req.path, error: String(error.cause ?? error) });
-      }
-      return {
-        status: STATUS[error.code] ?? (error.code === "internal" ? 500 : 503),
-        body: { error: { code: error.code, message: error.message, details: error.details } },
-      };
-    }
+    // The listener maps a MemoryError to its status; anything else is a 500 without internals.
+    return route(req).then((body) => ({ status: 200, body }));
   };
 }
