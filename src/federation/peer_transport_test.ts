@@ -2,14 +2,13 @@
 // requests reach the handler, and what forged, replayed, stale or oversized requests get instead.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import https from "node:https";
-import tls from "node:tls";
 import { MemoryError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { createNodeIdentity, createSiteCa, type NodeTls, nodeTlsFromPem } from "./node_identity.ts";
 import { PeerClient } from "./peer_client.ts";
 import { type PeerRequest, servePeers } from "./peer_server.ts";
 import { signPeerRequest } from "./request_signature.ts";
+import { rawPeerRequest as raw } from "../../test/support/peer_raw.ts";
 
 async function node(cn: string, ca?: { certPem: string; keyPem: string }): Promise<NodeTls> {
   const id = await createNodeIdentity({ commonName: cn, san: ["127.0.0.1"], days: 2, ...(ca ? { ca } : {}) });
@@ -51,58 +50,6 @@ async function serveA(
     },
   });
   return { ...server, seen, log, url: `https://127.0.0.1:${server.port}` };
-}
-
-/** An agent connecting with `from`'s certificate (or none) through node:tls, trusting any server. */
-function oneShotAgent(from: NodeTls | undefined): https.Agent {
-  const agent = new https.Agent({ keepAlive: false });
-  (agent as unknown as { createConnection: (o: tls.ConnectionOptions) => tls.TLSSocket }).createConnection = (
-    o,
-  ) =>
-    tls.connect({
-      ...o,
-      rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
-      ...(from ? { key: from.key, cert: from.cert } : {}),
-    });
-  return agent;
-}
-
-/** A hand-made request over `from`'s certificate, for sending what PeerClient never would. */
-function raw(
-  port: number,
-  options: {
-    from?: NodeTls;
-    method?: string;
-    target: string;
-    headers?: Record<string, string>;
-    body?: string;
-  },
-): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const body = Buffer.from(options.body ?? "");
-    const req = https.request({
-      host: "127.0.0.1",
-      port,
-      method: options.method ?? "POST",
-      path: options.target,
-      agent: oneShotAgent(options.from),
-      headers: {
-        "content-type": "application/json",
-        "content-length": String(body.length),
-        ...options.headers,
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 async function refusedWith(promise: Promise<unknown>, mention: string): Promise<MemoryError> {

@@ -18,6 +18,9 @@ import {
 import type { StoreResult } from "../support/results.ts";
 import { PeerClient } from "../../src/federation/peer_client.ts";
 import { loadNodeTls } from "../../src/federation/node_identity.ts";
+import { signPeerRequest } from "../../src/federation/request_signature.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite_store.ts";
+import { rawPeerRequest } from "../support/peer_raw.ts";
 
 const CONVERGE_MS = 45_000;
 
@@ -118,6 +121,40 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
       }
       const rogueState = JSON.parse(await canonicalState(rogue.db)) as unknown[];
       assert.equal(rogueState.length, 1, "the rogue holds only its own memory");
+    });
+
+    await t.step("a forged or replayed sync request is refused and changes nothing", async () => {
+      const victim = await store(a, "must survive forgery");
+      const db = await SqliteStore.open(a.db, { now: new Date().toISOString() });
+      const [live] = await db.replication.changesFor([victim]);
+      db.close();
+      const tombstone = {
+        ...live!,
+        hlc: "999999999999999-000000",
+        state: "deleted",
+        memory: { ...live!.memory!, deleted_at: new Date().toISOString(), deleted_by: "forger" },
+      };
+      // b is allowlisted at a, so its certificate passes the handshake; only the signature can refuse.
+      const bTls = await loadNodeTls({ cert: b.certPath, key: b.keyPath });
+      const target = "/api/v1/sync/push";
+      const send = (body: string, headers: Record<string, string>) =>
+        rawPeerRequest(a.peerPort, { from: bTls, target, body, headers });
+      const harmless = JSON.stringify({ node: "0000000000000000", changes: [] });
+      const signed = await signPeerRequest(bTls.privateKey, {
+        method: "POST",
+        target,
+        from: bTls.fingerprint,
+        body: new TextEncoder().encode(harmless),
+      });
+      // Forged: the signature of a harmless body on a body that deletes a memory.
+      const forged = await send(JSON.stringify({ node: "0000000000000000", changes: [tombstone] }), signed);
+      assert.equal(forged.status, 401);
+      assert.equal((await http(a).api("GET", `/api/v1/memories/${victim}`)).status, 200);
+      // Replayed: the genuine request is accepted once, refused the second time.
+      assert.equal((await send(harmless, signed)).status, 200);
+      const replayed = await send(harmless, signed);
+      assert.equal(replayed.status, 401);
+      assert.match(JSON.stringify(replayed.body), /replay/i);
     });
   } finally {
     for (const node of nodes) await stopNode(node);
