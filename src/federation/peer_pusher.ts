@@ -7,6 +7,9 @@ import type { PeerConfig } from "./peer_server.ts";
 
 // Retries of an unreachable peer back off from retryBackoffMs up to this.
 const MAX_BACKOFF_MS = 5_000;
+// The acknowledged position is saved at most this often (and on close): losing the last few saves
+// in a crash only means pushing those changes again, which the peer ignores.
+const CURSOR_SAVE_MS = 250;
 
 /** A configured peer and the client that reaches it. */
 export interface PeerLink {
@@ -49,6 +52,8 @@ export class PeerPusher {
   #running: Promise<void> | null = null;
   #waiters: { target: number; resolve: (landed: boolean) => void }[] = [];
   #failures = 0;
+  #saved = -1;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     link: PeerLink,
@@ -92,6 +97,25 @@ export class PeerPusher {
     this.#stop.abort();
     await this.#running;
     for (const w of this.#waiters.splice(0)) w.resolve(false);
+    clearTimeout(this.#saveTimer);
+    await this.#save();
+  }
+
+  async #save(): Promise<void> {
+    this.#saveTimer = undefined;
+    if (this.#acked <= this.#saved) return;
+    const value = this.#acked;
+    await this.#replication.advanceCursor(peerKey(this.link.peer), "push", value);
+    this.#saved = Math.max(this.#saved, value);
+  }
+
+  #scheduleSave(): void {
+    if (this.#saveTimer !== undefined || this.#stop.signal.aborted) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#save().catch((err) =>
+        this.#options.log.warn("saving a peer's push cursor failed", { error: (err as Error).message })
+      );
+    }, CURSOR_SAVE_MS);
   }
 
   #settle(): void {
@@ -106,7 +130,7 @@ export class PeerPusher {
     const key = peerKey(this.link.peer);
     while (!this.#stop.signal.aborted) {
       try {
-        if (this.#acked < 0) this.#acked = await this.#replication.cursor(key, "push");
+        if (this.#acked < 0) this.#acked = this.#saved = await this.#replication.cursor(key, "push");
         this.#settle();
         if (this.#acked >= this.#wanted) return;
         const page = await this.#replication.changesSince(this.#acked, { limit: this.#options.pageSize });
@@ -121,8 +145,8 @@ export class PeerPusher {
         }
         // Nothing after the cursor means the peer already has everything up to what was wanted.
         const reached = page.changes.length > 0 ? page.next : Math.max(this.#acked, this.#wanted);
-        await this.#replication.advanceCursor(key, "push", reached);
         this.#acked = Math.max(this.#acked, reached);
+        this.#scheduleSave();
         if (this.#failures > 0) this.#options.log.info("peer reachable again", { peer: this.link.peer.url });
         this.#failures = 0;
         this.#settle();
