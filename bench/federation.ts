@@ -28,7 +28,12 @@ const dir = await tempDataDir();
 const names = ["a", "b", "c"] as const;
 const nodes = await makeCluster(dir, names, { quorum: 2 });
 const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
-const settings = (quorum: number) => ({ quorum, catchupIntervalMs: 200, antiEntropyIntervalMs: 60_000, pageSize: 500 });
+const settings = (quorum: number) => ({
+  quorum,
+  catchupIntervalMs: 200,
+  antiEntropyIntervalMs: 60_000,
+  pageSize: 500,
+});
 
 async function storeOn(url: string, title: string): Promise<number> {
   const started = performance.now();
@@ -89,15 +94,17 @@ try {
   for (const node of nodes) await stopNode(node);
 }
 
-console.log(`federation: 3 nodes on loopback, mutual TLS, ${WRITES} sequential HTTP stores per row on node a`);
+console.log(
+  `federation: 3 nodes on loopback, mutual TLS, ${WRITES} sequential HTTP stores per row on node a`,
+);
 console.log("| quorum W of 3 |   n |   p50 |   p95 |   p99 |  mean |   max |");
 console.log("| ------------- | --: | ----: | ----: | ----: | ----: | ----: |");
 for (const { quorum, stats } of rows) {
   const f = (v: number) => v.toFixed(2).padStart(5);
   console.log(
-    `| W=${quorum}           | ${stats.n} | ${f(stats.p50)} | ${f(stats.p95)} | ${f(stats.p99)} | ${f(stats.mean)} | ${
-      f(stats.max)
-    } |`,
+    `| W=${quorum}           | ${stats.n} | ${f(stats.p50)} | ${f(stats.p95)} | ${f(stats.p99)} | ${
+      f(stats.mean)
+    } | ${f(stats.max)} |`,
   );
 }
 const w2 = rows.find((r) => r.quorum === 2)!.stats;
@@ -108,7 +115,9 @@ console.log(
   }x inside (${pass ? "PASS" : "FAIL"})`,
 );
 console.log(
-  `catch-up: ${catchup.memories} memories in ${catchup.seconds_after_listening?.toFixed(2)} s after the node listened ` +
+  `catch-up: ${catchup.memories} memories in ${
+    catchup.seconds_after_listening?.toFixed(2)
+  } s after the node listened ` +
     `(${catchup.memories_per_second?.toFixed(0)} memories/s; start ${catchup.start_seconds?.toFixed(2)} s)`,
 );
 const report = {

@@ -21,14 +21,21 @@ export function newer(a: Version, b: Version): boolean {
   return a.hlc > b.hlc || (a.hlc === b.hlc && a.origin > b.origin);
 }
 
-async function remoteVersions(link: PeerLink, namespace: string, pageSize: number): Promise<Map<string, Version>> {
+async function remoteVersions(
+  link: PeerLink,
+  namespace: string,
+  pageSize: number,
+): Promise<Map<string, Version>> {
   const out = new Map<string, Version>();
   let after: string | undefined;
   for (;;) {
     const path = "/api/v1/sync/versions";
     const query: Record<string, string> = { namespace, limit: String(pageSize) };
     if (after !== undefined) query.after = after;
-    const page = peerAnswer(link, await link.client.request("GET", path, { query }), { path, schema: versionsAnswer });
+    const page = peerAnswer(link, await link.client.request("GET", path, { query }), {
+      path,
+      schema: versionsAnswer,
+    });
     for (const v of page.versions) out.set(v.id, v);
     if (page.versions.length < pageSize) return out;
     after = page.versions.at(-1)!.id;
@@ -43,7 +50,10 @@ async function localVersions(
   const out = new Map<string, Version>();
   let after: string | undefined;
   for (;;) {
-    const page = await replication.versions(namespace, { limit: pageSize, ...(after === undefined ? {} : { after }) });
+    const page = await replication.versions(namespace, {
+      limit: pageSize,
+      ...(after === undefined ? {} : { after }),
+    });
     for (const v of page) out.set(v.id, v);
     if (page.length < pageSize) return out;
     after = page.at(-1)!.id;
@@ -66,7 +76,9 @@ export async function reconcileWith(
   const remote = peerAnswer(link, await link.client.request("GET", path), { path, schema: digestAnswer });
   const theirs = new Map(remote.namespaces.map((d) => [d.namespace, d.hash]));
   const mine = new Map((await replication.digest()).map((d) => [d.namespace, d.hash]));
-  const differing = [...new Set([...theirs.keys(), ...mine.keys()])].filter((ns) => theirs.get(ns) !== mine.get(ns));
+  const differing = [...new Set([...theirs.keys(), ...mine.keys()])].filter((ns) =>
+    theirs.get(ns) !== mine.get(ns)
+  );
   let pulled = 0;
   let pushed = 0;
   for (const namespace of differing) {

@@ -2,7 +2,7 @@
 // saving the cursor after it, so an interrupted pull resumes where it stopped.
 import { z } from "zod";
 import { replicaChangeSchema, type ReplicationStore } from "../store/replication_store.ts";
-import { type PeerLink, peerKey } from "./peer_pusher.ts";
+import { peerKey, type PeerLink } from "./peer_pusher.ts";
 
 const sincePage = z.object({
   node: z.string(),
@@ -23,7 +23,11 @@ export function peerAnswer<T extends z.ZodType>(
   options: { path: string; schema: T },
 ): z.output<T> {
   if (res.status !== 200) {
-    throw peerAnswerError(link, options.path, `answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    throw peerAnswerError(
+      link,
+      options.path,
+      `answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`,
+    );
   }
   const parsed = options.schema.safeParse(res.body);
   if (!parsed.success) throw peerAnswerError(link, options.path, `malformed answer: ${parsed.error.message}`);

@@ -99,7 +99,12 @@ export async function startFederation(
   if (listener) log.info("federation listening", { node: nodeId, port: listener.port, peers: links.length });
 
   // One loop per task; each waits out its interval (or a backoff after a failure) and stops on close.
-  const loop = (name: string, intervalMs: number, startMs: number, task: () => Promise<void>): Promise<void> =>
+  const loop = (
+    name: string,
+    intervalMs: number,
+    startMs: number,
+    task: () => Promise<void>,
+  ): Promise<void> =>
     (async () => {
       let failures = 0;
       await pause(startMs, stop.signal);
@@ -111,7 +116,10 @@ export async function startFederation(
         } catch (err) {
           if (stop.signal.aborted) return;
           if (++failures === 1) log.warn(`${name} failed; retrying`, { error: (err as Error).message });
-          await pause(Math.max(retryDelay(failures, config.retryBackoffMs), Math.min(intervalMs, 1000)), stop.signal);
+          await pause(
+            Math.max(retryDelay(failures, config.retryBackoffMs), Math.min(intervalMs, 1000)),
+            stop.signal,
+          );
         }
       }
     })();
@@ -120,7 +128,10 @@ export async function startFederation(
     const failed: string[] = [];
     for (const link of links) {
       try {
-        const { applied } = await pullFrom(link, replication, { pageSize: config.pageSize, signal: stop.signal });
+        const { applied } = await pullFrom(link, replication, {
+          pageSize: config.pageSize,
+          signal: stop.signal,
+        });
         if (applied > 0) log.info("caught up from peer", { peer: link.peer.url, applied });
       } catch (err) {
         failed.push(`${link.peer.url}: ${(err as Error).message}`);
@@ -133,7 +144,9 @@ export async function startFederation(
     for (const link of links) {
       try {
         const healed = await reconcileWith(link, replication, { nodeId, pageSize: config.pageSize });
-        if (healed.pulled + healed.pushed > 0) log.info("anti-entropy healed", { peer: link.peer.url, ...healed });
+        if (healed.pulled + healed.pushed > 0) {
+          log.info("anti-entropy healed", { peer: link.peer.url, ...healed });
+        }
       } catch (err) {
         failed.push(`${link.peer.url}: ${(err as Error).message}`);
       }
@@ -148,7 +161,9 @@ export async function startFederation(
   const loops = [loop("push", HEAD_POLL_MS, 0, pushHead)];
   if (listener) {
     loops.push(loop("catch-up", config.catchupIntervalMs, Math.min(config.catchupIntervalMs, 1000), pullAll));
-    loops.push(loop("anti-entropy", config.antiEntropyIntervalMs, config.antiEntropyIntervalMs, reconcileAll));
+    loops.push(
+      loop("anti-entropy", config.antiEntropyIntervalMs, config.antiEntropyIntervalMs, reconcileAll),
+    );
   }
 
   return {
@@ -156,7 +171,10 @@ export async function startFederation(
     port: listener?.port ?? null,
     head: () => replication.head(),
     replicate: (target) =>
-      awaitQuorum(pushers, target, { required: Math.min(config.quorum, 1 + links.length), timeoutMs: config.timeoutMs }),
+      awaitQuorum(pushers, target, {
+        required: Math.min(config.quorum, 1 + links.length),
+        timeoutMs: config.timeoutMs,
+      }),
     syncNow: async () => {
       await pullAll();
       await reconcileAll();

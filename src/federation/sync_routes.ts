@@ -73,7 +73,9 @@ export function syncHandler(replication: ReplicationStore): (req: PeerRequest) =
     const route = routes[`${req.method} ${req.path}`];
     if (!route) {
       return Promise.reject(
-        new MemoryError("not_found", `No peer route ${req.method} ${req.path}`, { details: { path: req.path } }),
+        new MemoryError("not_found", `No peer route ${req.method} ${req.path}`, {
+          details: { path: req.path },
+        }),
       );
     }
     // The listener maps a MemoryError to its status; anything else is a 500 without internals.

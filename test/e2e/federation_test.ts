@@ -5,7 +5,8 @@
 // gets nothing and gives nothing.
 import assert from "node:assert/strict";
 import { type ErrorBody, httpClient } from "../support/http_client.ts";
-import { tempDataDir } from "../support/processes.ts";
+import { connectMcp, tempDataDir } from "../support/processes.ts";
+import { textOf, type ToolResult } from "../support/mcp_calls.ts";
 import {
   canonicalState,
   makeCluster,
@@ -70,30 +71,46 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
       assert.equal((await http(c).api("GET", `/api/v1/memories/${ids[24]}`)).status, 200);
     });
 
-    await t.step("a partitioned minority cannot reach quorum; the write is kept and delivered later", async () => {
-      await stopNode(b);
-      await stopNode(c);
-      const reply = await http(a).api<ErrorBody>("POST", "/api/v1/memories", {
-        json: { title: "alone", content: "written while the others are down", namespace: "fed/test" },
-      });
-      assert.equal(reply.status, 503);
-      assert.equal(reply.body.error.code, "quorum_not_met");
-      assert.match(reply.body.error.message, /only 1 of the 2 nodes/);
-      assert.equal(reply.body.error.details.replicated, false);
-      const kept = (reply.body.error.details.result as { id: string }).id;
-      // Honest about what happened: the write is committed here and waits in the outbox.
-      assert.equal((await http(a).api("GET", `/api/v1/memories/${kept}`)).status, 200);
-      await startNode(b);
-      const deadline = Date.now() + CONVERGE_MS;
-      while ((await http(b).api("GET", `/api/v1/memories/${kept}`)).status !== 200) {
-        assert.ok(Date.now() < deadline, "the kept write reached the peer once it was back");
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      // With a quorum again, writes succeed.
-      await store(a, "quorum again");
-      await startNode(c);
-      await waitForConvergence(nodes.map((n) => n.db), CONVERGE_MS);
-    });
+    await t.step(
+      "a partitioned minority cannot reach quorum; the write is kept and delivered later",
+      async () => {
+        await stopNode(b);
+        await stopNode(c);
+        const reply = await http(a).api<ErrorBody>("POST", "/api/v1/memories", {
+          json: { title: "alone", content: "written while the others are down", namespace: "fed/test" },
+        });
+        assert.equal(reply.status, 503);
+        assert.equal(reply.body.error.code, "quorum_not_met");
+        assert.match(reply.body.error.message, /only 1 of the 2 nodes/);
+        assert.equal(reply.body.error.details.replicated, false);
+        const kept = (reply.body.error.details.result as { id: string }).id;
+        // Honest about what happened: the write is committed here and waits in the outbox.
+        assert.equal((await http(a).api("GET", `/api/v1/memories/${kept}`)).status, 200);
+        // The same over MCP: an MCP instance on a's database with a's federation settings waits for the
+        // quorum of its own writes and reports the miss as an error (its network: loopback only).
+        const mcp = await connectMcp(a.db, ["--config", a.config], { denoFlags: ["--allow-net=127.0.0.1"] });
+        try {
+          const result = await mcp.callTool({
+            name: "memory_store",
+            arguments: { title: "alone over mcp", content: "also kept", namespace: "fed/test" },
+          }) as ToolResult;
+          assert.equal(result.isError, true);
+          assert.match(textOf(result), /Not replicated: .*only 1 of the 2 nodes/);
+        } finally {
+          await mcp.close();
+        }
+        await startNode(b);
+        const deadline = Date.now() + CONVERGE_MS;
+        while ((await http(b).api("GET", `/api/v1/memories/${kept}`)).status !== 200) {
+          assert.ok(Date.now() < deadline, "the kept write reached the peer once it was back");
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        // With a quorum again, writes succeed.
+        await store(a, "quorum again");
+        await startNode(c);
+        await waitForConvergence(nodes.map((n) => n.db), CONVERGE_MS);
+      },
+    );
 
     await t.step("a node whose certificate is not allowlisted gets nothing and gives nothing", async () => {
       const outsider = await writeIdentity(dir, "outsider");
@@ -155,6 +172,18 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
       const replayed = await send(harmless, signed);
       assert.equal(replayed.status, 401);
       assert.match(JSON.stringify(replayed.body), /replay/i);
+      // Signed but malformed: 400 naming the field, and nothing applied.
+      const bad = JSON.stringify({ node: "0000000000000000", changes: [{ ...tombstone, hlc: "yesterday" }] });
+      const badHeaders = await signPeerRequest(bTls.privateKey, {
+        method: "POST",
+        target,
+        from: bTls.fingerprint,
+        body: new TextEncoder().encode(bad),
+      });
+      const refused = await send(bad, badHeaders);
+      assert.equal(refused.status, 400);
+      assert.match(JSON.stringify(refused.body), /body\.changes\.0\.hlc/);
+      assert.equal((await http(a).api("GET", `/api/v1/memories/${victim}`)).status, 200);
     });
   } finally {
     for (const node of nodes) await stopNode(node);

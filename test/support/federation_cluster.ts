@@ -35,7 +35,13 @@ export async function writeIdentity(
   const keyPath = `${dir}/${name}.key`;
   await Deno.writeTextFile(certPath, identity.certPem);
   await Deno.writeTextFile(keyPath, identity.keyPem, { mode: 0o600 });
-  return { certPath, keyPath, fingerprint: identity.fingerprint, certPem: identity.certPem, keyPem: identity.keyPem };
+  return {
+    certPath,
+    keyPath,
+    fingerprint: identity.fingerprint,
+    certPem: identity.certPem,
+    keyPem: identity.keyPem,
+  };
 }
 
 /** Settings of every node's federation block beyond identities and peers. */
@@ -142,7 +148,9 @@ export async function waitForConvergence(dbs: readonly string[], timeoutMs: numb
     if (states.every((s) => s === states[0])) return states[0]!;
     if (Date.now() > deadline) {
       throw new Error(
-        `no convergence within ${timeoutMs} ms: ${states.map((s, i) => `${dbs[i]}: ${JSON.parse(s).length} versions`)}`,
+        `no convergence within ${timeoutMs} ms: ${
+          states.map((s, i) => `${dbs[i]}: ${JSON.parse(s).length} versions`)
+        }`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

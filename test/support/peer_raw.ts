@@ -56,4 +56,3 @@ export function rawPeerRequest(
     req.end(body);
   });
 }
-
