@@ -254,7 +254,14 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   #writeVersion(
-    v: { id: string; kind: "memory" | "link"; hlc: string; origin: string; state: ReplicaState; namespace: string },
+    v: {
+      id: string;
+      kind: "memory" | "link";
+      hlc: string;
+      origin: string;
+      state: ReplicaState;
+      namespace: string;
+    },
   ): void {
     const { id, kind, hlc, origin, state, namespace } = v;
     this.#s.stmt(VERSION_SQL).run({ id, kind, hlc, origin, state, namespace });
@@ -317,7 +324,13 @@ export class SqliteReplication implements ReplicationStore {
         "UPDATE memories SET deleted_at = ?, deleted_by = ?, removal = 'deleted', archive_reason = NULL WHERE id = ?",
       )
         .run(tombstone.deleted_at, tombstone.deleted_by, clash.id);
-      this.#writeVersion({ ...clash, kind: "memory", hlc: winner.hlc, origin: winner.origin, state: "deleted" });
+      this.#writeVersion({
+        ...clash,
+        kind: "memory",
+        hlc: winner.hlc,
+        origin: winner.origin,
+        state: "deleted",
+      });
       this.#writeRow(memory, "live");
       this.#writeVersion(change);
     } else {

@@ -83,15 +83,19 @@ function dump(path: string): string {
   const db = openSqlite(path);
   try {
     const all = (sql: string) => db.prepare(sql).all();
-    return JSON.stringify({
-      memories: all(
-        `SELECT id, namespace, title, content, priority, deleted_at, deleted_by, removal, archive_reason
+    return JSON.stringify(
+      {
+        memories: all(
+          `SELECT id, namespace, title, content, priority, deleted_at, deleted_by, removal, archive_reason
          FROM memories ORDER BY id`,
-      ),
-      links: all("SELECT * FROM memory_links ORDER BY source_id, target_id, relation"),
-      fields: all("SELECT * FROM replica_links ORDER BY key"),
-      versions: all("SELECT id, kind, hlc, origin, state, namespace FROM replica_versions ORDER BY id"),
-    }, null, 1);
+        ),
+        links: all("SELECT * FROM memory_links ORDER BY source_id, target_id, relation"),
+        fields: all("SELECT * FROM replica_links ORDER BY key"),
+        versions: all("SELECT id, kind, hlc, origin, state, namespace FROM replica_versions ORDER BY id"),
+      },
+      null,
+      1,
+    );
   } finally {
     db.close();
   }
@@ -184,7 +188,9 @@ Deno.test("every link write path stamps a link version in the feed, keyed by the
     await link(store!, a, b);
     assert.equal(await r.head(), head, "linking an existing triple again changes nothing");
 
-    await store!.graph.invalidate({ source_id: a, target_id: b, relation: "related_to" }, { validUntil: END });
+    await store!.graph.invalidate({ source_id: a, target_id: b, relation: "related_to" }, {
+      validUntil: END,
+    });
     const [invalidated] = await stamped([ab], "live", "invalidate");
     assert.equal(invalidated!.link?.valid_until, END);
 
@@ -217,13 +223,21 @@ Deno.test("every link write path stamps a link version in the feed, keyed by the
     const e = await put(store!, { title: "e" });
     const f = await put(store!, { title: "f" });
     const merged = nextId();
-    await store!.archive.consolidate(draft({ title: "ef" }), { id: merged, sourceIds: [e, f], now: LATER, actor: "t" });
+    await store!.archive.consolidate(draft({ title: "ef" }), {
+      id: merged,
+      sourceIds: [e, f],
+      now: LATER,
+      actor: "t",
+    });
     await stamped(
-      [linkKey({ source_id: merged, target_id: e, relation: "derived_from" }), linkKey({
-        source_id: merged,
-        target_id: f,
-        relation: "derived_from",
-      })],
+      [
+        linkKey({ source_id: merged, target_id: e, relation: "derived_from" }),
+        linkKey({
+          source_id: merged,
+          target_id: f,
+          relation: "derived_from",
+        }),
+      ],
       "live",
       "consolidate",
     );
@@ -242,7 +256,9 @@ Deno.test("every link write path stamps a link version in the feed, keyed by the
 
     const raw = openSqlite(path!);
     try {
-      raw.prepare("UPDATE memory_links SET observed_by = 'someone else' WHERE source_id = ? AND target_id = ?")
+      raw.prepare(
+        "UPDATE memory_links SET observed_by = 'someone else' WHERE source_id = ? AND target_id = ?",
+      )
         .run(a, b);
     } finally {
       raw.close();
@@ -280,8 +296,12 @@ Deno.test("nodes receiving memories and links in any order end with identical ro
     await link(b, kept, hub, "derived_from");
     await share(b, [a, c]);
     await share(c, [a, b]);
-    await a.graph.invalidate({ source_id: hub, target_id: right, relation: "related_to" }, { validUntil: END });
-    await c.graph.invalidate({ source_id: hub, target_id: right, relation: "related_to" }, { validUntil: LATER });
+    await a.graph.invalidate({ source_id: hub, target_id: right, relation: "related_to" }, {
+      validUntil: END,
+    });
+    await c.graph.invalidate({ source_id: hub, target_id: right, relation: "related_to" }, {
+      validUntil: LATER,
+    });
     await c.softDelete(purged, { now: LATER, actor: "t" });
     await c.purgeDeleted(LATER);
     await c.softDelete(gone, { now: LATER, actor: "t" });
@@ -337,7 +357,11 @@ Deno.test("a link arriving before its memories is kept and appears when they arr
 
     assert.deepEqual(await early!.replication.apply([theLink], { from }), { applied: 1, ignored: 0 });
     assert.deepEqual(linkRows(pathEarly!), [], "no row without its memories (foreign keys)");
-    assert.deepEqual(await linkVersion(early!, key), theLink, "the version and its fields are kept and served");
+    assert.deepEqual(
+      await linkVersion(early!, key),
+      theLink,
+      "the version and its fields are kept and served",
+    );
     assert.deepEqual(await early!.replication.apply([memories[0]!], { from }), { applied: 1, ignored: 0 });
     assert.deepEqual(linkRows(pathEarly!), [], "one end is not enough");
     await early!.replication.apply([memories[1]!], { from });

@@ -25,7 +25,15 @@ const NAMESPACE = (row: string) =>
 
 const STATE = (row: string) => `CASE WHEN ${row}.deleted_at IS NULL THEN 'live' ELSE 'deleted' END`;
 
-const FIELDS = ["source_id", "target_id", "relation", "created_at", "valid_from", "valid_until", "observed_by"];
+const FIELDS = [
+  "source_id",
+  "target_id",
+  "relation",
+  "created_at",
+  "valid_from",
+  "valid_until",
+  "observed_by",
+];
 
 // Stamp one link: advance the clock, then write its version with the new stamp and a new feed position.
 const STAMP = (row: string, state: string) => `
@@ -108,7 +116,9 @@ ${KEEP_FIELDS("new")}
 END;
 
 CREATE TRIGGER memory_links_replica_update AFTER UPDATE ON memory_links
-WHEN ${NOT_APPLYING} AND (${[...FIELDS, "deleted_at"].map((c) => `old.${c} IS NOT new.${c}`).join(" OR ")}) BEGIN
+WHEN ${NOT_APPLYING} AND (${
+  [...FIELDS, "deleted_at"].map((c) => `old.${c} IS NOT new.${c}`).join(" OR ")
+}) BEGIN
 ${STAMP("new", STATE("new"))}
 ${KEEP_FIELDS("new")}
 END;
