@@ -233,9 +233,10 @@ export class SqliteReplication implements ReplicationStore {
         }
         // Links follow their versions and their memories' (a memory arriving, deleted or losing a
         // title collision here), whatever the order the two came in.
+        const linkSet = new Set(links);
         materializeLinks(this.#s, {
           keys: links,
-          memoryIds: touched.filter((t) => !links.includes(t.id)).map((t) => t.id),
+          memoryIds: touched.filter((t) => !linkSet.has(t.id)).map((t) => t.id),
         });
         // A stamp made here after this batch must be newer than every stamp it carried.
         this.#s.stmt("UPDATE replica_node SET clock = max(clock, ?), applying = 0 WHERE id = 1").run(seen);
