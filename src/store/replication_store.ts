@@ -1,5 +1,5 @@
-// The replication layer's interface: a change feed of memory versions stamped by a hybrid logical
-// clock, tombstones for deletes, a deterministic merge, digests for anti-entropy, peer cursors.
+// The replication layer's interface: a change feed of memory and link versions stamped by a hybrid
+// logical clock, tombstones for deletes, a deterministic merge, digests for anti-entropy, peer cursors.
 import { z } from "zod";
 import {
   agentIdSchema,
@@ -14,12 +14,26 @@ import {
   tierSchema,
 } from "../core/fields.ts";
 import { HLC_PATTERN } from "../core/hlc.ts";
+import { RELATIONS } from "./graph_store.ts";
 
 // Bounds that keep a hostile or broken peer from writing unbounded text; generous next to the
 // field limits of the write operations (a peer's data passed those at its origin).
 const TEXT_MAX_CHARS = 1_048_576;
 const TIMESTAMP_MAX_CHARS = 64;
 const NODE_ID_REGEXP = /^[0-9a-f]{16}$/;
+const OBSERVER_MAX_CHARS = 512;
+
+/** The longest key a link change may have (two ids of ID_MAX_BYTES characters and the framing). */
+export const LINK_KEY_MAX_CHARS = 2 * ID_MAX_BYTES + 32;
+
+/**
+ * The replication key of a link: `link:<relation>:<length of source_id>:<source_id>:<target_id>`.
+ * The length (in code points, as SQLite's length() counts) makes the key unambiguous whatever the
+ * ids hold; the migration 0016 triggers build the same text in SQL.
+ */
+export function linkKey(link: { source_id: string; target_id: string; relation: string }): string {
+  return `link:${link.relation}:${[...link.source_id].length}:${link.source_id}:${link.target_id}`;
+}
 
 const idField = z.string({ error: "must be a string" })
   .min(1, { error: "must not be empty" })
@@ -63,17 +77,37 @@ export const replicatedMemorySchema = z.object({
 /** A memory's replicated fields. */
 export type ReplicatedMemory = z.infer<typeof replicatedMemorySchema>;
 
-/** One change on the wire: the current version of one key. */
-export const replicaChangeSchema = z.object({
-  kind: z.literal("memory", { error: "must be memory" }).describe("What the key names"),
+/** The replicated fields of a link (all of memory_links: links carry no local bookkeeping). */
+export const replicatedLinkSchema = z.object({
+  source_id: idField.describe("The memory the link starts from"),
+  target_id: idField.describe("The memory the link points to"),
+  relation: z.enum(RELATIONS, { error: `must be one of ${RELATIONS.join(", ")}` }).describe("Link type"),
+  created_at: timestamp.describe("When the link was recorded (RFC 3339)"),
+  valid_from: timestamp.describe("Start of the link's validity (RFC 3339)"),
+  valid_until: timestamp.nullable().describe("End of the link's validity (RFC 3339); null = open"),
+  observed_by: z.string({ error: "must be a string" })
+    .max(OBSERVER_MAX_CHARS, { error: `must be at most ${OBSERVER_MAX_CHARS} characters` })
+    .nullable().describe("Who recorded the link"),
+  deleted_at: timestamp.nullable().describe("When the link was deleted; null while live"),
+}).strict().describe("A link's replicated fields");
+
+/** A link's replicated fields. */
+export type ReplicatedLink = z.infer<typeof replicatedLinkSchema>;
+
+const hlcField = z.string({ error: "must be a string" })
+  .regex(HLC_PATTERN, { error: "must be a hybrid logical clock stamp like 001780000000000-000000" })
+  .describe("Hybrid logical clock stamp of this version");
+const originField = z.string({ error: "must be a string" })
+  .regex(NODE_ID_REGEXP, { error: "must be a node id of 16 lowercase hex characters" })
+  .describe("Id of the node that made this version");
+
+/** One memory change on the wire: the current version of one memory. */
+export const memoryChangeSchema = z.object({
+  kind: z.literal("memory", { error: "must be memory" }).describe("What the key names: a memory"),
   id: idField.describe("The key: a memory id"),
   namespace: namespaceSchema.describe("The key's namespace (digests group by it, tombstones too)"),
-  hlc: z.string({ error: "must be a string" })
-    .regex(HLC_PATTERN, { error: "must be a hybrid logical clock stamp like 001780000000000-000000" })
-    .describe("Hybrid logical clock stamp of this version"),
-  origin: z.string({ error: "must be a string" })
-    .regex(NODE_ID_REGEXP, { error: "must be a node id of 16 lowercase hex characters" })
-    .describe("Id of the node that made this version"),
+  hlc: hlcField,
+  origin: originField,
   state: replicaStateSchema,
   memory: replicatedMemorySchema.nullable()
     .describe("The memory's fields; null only for a purged tombstone"),
@@ -98,10 +132,56 @@ export const replicaChangeSchema = z.object({
       message: "must be null exactly when state is live",
     });
   }
+}).describe("One replicated memory version: the whole current state of one memory, stamped (hlc, origin)");
+
+/** One link change on the wire: the current version of one link (source, target, relation). */
+export const linkChangeSchema = z.object({
+  kind: z.literal("link", { error: "must be link" }).describe("What the key names: a link"),
+  id: z.string({ error: "must be a string" })
+    .startsWith("link:", { error: "must be a link key (link:<relation>:<n>:<source_id>:<target_id>)" })
+    .max(LINK_KEY_MAX_CHARS, { error: `must be at most ${LINK_KEY_MAX_CHARS} characters` })
+    .describe("The key: link:<relation>:<length of source_id>:<source_id>:<target_id>"),
+  namespace: namespaceSchema.describe("The source memory's namespace (digests group by it)"),
+  hlc: hlcField,
+  origin: originField,
+  state: z.enum(["live", "deleted"], { error: "must be live or deleted (a link is never archived)" })
+    .describe("live, or deleted (a tombstone)"),
+  memory: z.null({ error: "must be null for a link" })
+    .describe("Always null: lets a reader of any change test `memory` without narrowing on kind"),
+  link: replicatedLinkSchema.nullable().describe("The link's fields; null only for a purged tombstone"),
+}).strict().superRefine((change, ctx) => {
+  if (change.link === null && change.state !== "deleted") {
+    ctx.addIssue({ code: "custom", path: ["link"], message: "must not be null unless state is deleted" });
+  }
+  if (change.link !== null && linkKey(change.link) !== change.id) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["id"],
+      message: "must be the key of the link's (source_id, target_id, relation)",
+    });
+  }
+  if (change.link !== null && (change.state === "live") !== (change.link.deleted_at === null)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["link", "deleted_at"],
+      message: "must be null exactly when state is live",
+    });
+  }
+}).describe("One replicated link version: the whole current state of one link, stamped (hlc, origin)");
+
+/** One change on the wire: the current version of one key, a memory or a link. */
+export const replicaChangeSchema = z.discriminatedUnion("kind", [memoryChangeSchema, linkChangeSchema], {
+  error: "must be memory or link",
 }).describe("One replicated version: the whole current state of one key, stamped (hlc, origin)");
 
-/** One replicated version. */
+/** One replicated version (discriminated by `kind`). */
 export type ReplicaChange = z.infer<typeof replicaChangeSchema>;
+
+/** One replicated memory version. */
+export type MemoryChange = z.infer<typeof memoryChangeSchema>;
+
+/** One replicated link version. */
+export type LinkChange = z.infer<typeof linkChangeSchema>;
 
 /** A version without its data, for anti-entropy. */
 export interface ReplicaVersion {

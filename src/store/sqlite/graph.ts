@@ -43,10 +43,14 @@ export class SqliteGraph implements GraphStore {
       }
       const existing = this.#find(link);
       if (existing) return { link: existing, created: false };
-      // A tombstoned row can only remain for a deleted end, which was checked above.
+      // A tombstoned row with two live ends can remain from replication (a peer deleted the link,
+      // or one end was deleted there and restored by a newer version): the new link replaces it.
       this.#s.stmt(
         `INSERT INTO memory_links (${LINK_COLUMNS})
-         VALUES (@source_id, @target_id, @relation, @created_at, @valid_from, @valid_until, @observed_by)`,
+         VALUES (@source_id, @target_id, @relation, @created_at, @valid_from, @valid_until, @observed_by)
+         ON CONFLICT (source_id, target_id, relation) DO UPDATE SET created_at = excluded.created_at,
+           valid_from = excluded.valid_from, valid_until = excluded.valid_until,
+           observed_by = excluded.observed_by, deleted_at = NULL`,
       ).run({ ...link });
       return { link: this.#find(link)!, created: true };
     }, (r) => (r.created ? this.#linkChange("link.create", r.link) : null));

@@ -1,10 +1,12 @@
-// Replication in SQLite: the version feed the 0015 triggers keep, the last-writer-wins merge of a
-// peer's changes (title collisions included), per-namespace digests and per-peer cursors.
+// Replication in SQLite: the version feed the 0015/0016 triggers keep, the last-writer-wins merge of
+// a peer's changes (title collisions included), per-namespace digests and per-peer cursors.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { invalidInput } from "../../core/errors.ts";
 import { compareVersions, maxHlc, parseHlc } from "../../core/hlc.ts";
 import {
+  LINK_KEY_MAX_CHARS,
+  type MemoryChange,
   type NamespaceDigest,
   type ReplicaChange,
   replicaChangeSchema,
@@ -16,6 +18,13 @@ import {
 import { MEMORY_COLUMNS, type MemoryRow } from "./rows.ts";
 import type { SqliteSession } from "./session.ts";
 import { rowsChange } from "./audit.ts";
+import {
+  keepLinkVersion,
+  LINK_FEED_COLUMNS,
+  type LinkFeedColumns,
+  linkFromFeed,
+  materializeLinks,
+} from "./link_replication.ts";
 
 /** The most changes one page of the feed (or one apply batch) may hold. */
 export const REPLICA_PAGE_MAX = 10_000;
@@ -25,6 +34,15 @@ export const COLLISION_DELETER = "sync:title-collision";
 
 type FullRow = MemoryRow & { removal: "deleted" | "archived" | null; archive_reason: string | null };
 type VersionRow = ReplicaVersion & { seq: number; namespace: string };
+type FeedRow = FullRow & LinkFeedColumns & {
+  v_id: string;
+  v_kind: "memory" | "link";
+  hlc: string;
+  origin: string;
+  state: ReplicaState;
+  v_namespace: string;
+  v_seq: number;
+};
 
 const STATE_COLUMNS = ["deleted_at", "deleted_by", "removal", "archive_reason"] as const;
 const COLUMNS = [...MEMORY_COLUMNS, ...STATE_COLUMNS];
@@ -37,12 +55,13 @@ const UPDATE_SQL = `UPDATE memories SET ${
     .map((c) => `${c} = @${c}`).join(", ")
 } WHERE id = @id`;
 const VERSION_SQL = `INSERT INTO replica_versions (id, kind, hlc, origin, state, seq, namespace)
-  VALUES (@id, 'memory', @hlc, @origin, @state, (SELECT coalesce(max(seq), 0) + 1 FROM replica_versions), @namespace)
+  VALUES (@id, @kind, @hlc, @origin, @state, (SELECT coalesce(max(seq), 0) + 1 FROM replica_versions), @namespace)
   ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, hlc = excluded.hlc, origin = excluded.origin,
     state = excluded.state, seq = excluded.seq, namespace = excluded.namespace`;
-const FEED_SQL =
-  `SELECT v.id AS v_id, v.hlc, v.origin, v.state, v.seq AS v_seq, v.namespace AS v_namespace, m.*
-  FROM replica_versions v LEFT JOIN memories m ON m.id = v.id`;
+const FEED_SQL = `SELECT v.id AS v_id, v.kind AS v_kind, v.hlc, v.origin, v.state, v.seq AS v_seq,
+    v.namespace AS v_namespace, m.*, ${LINK_FEED_COLUMNS}
+  FROM replica_versions v LEFT JOIN memories m ON v.kind = 'memory' AND m.id = v.id
+    LEFT JOIN replica_links p ON v.kind = 'link' AND p.key = v.id`;
 
 const cursorSchema = z.number({ error: "must be a number" }).int({ error: "must be an integer" })
   .min(0, { error: "must be 0 or more" }).describe("A feed position");
@@ -52,6 +71,9 @@ const limitSchema = z.number({ error: "must be a number" }).int({ error: "must b
   .describe("How many at most");
 const peerSchema = z.string({ error: "must be a string" }).min(1, { error: "must not be empty" })
   .max(256, { error: "must be at most 256 characters" }).describe("A peer's node id");
+const keySchema = z.string({ error: "must be a string" }).min(1, { error: "must not be empty" })
+  .max(LINK_KEY_MAX_CHARS, { error: `must be at most ${LINK_KEY_MAX_CHARS} characters` })
+  .describe("A replicated key: a memory id or a link key");
 const directionSchema = z.enum(["pull", "push"], { error: "must be pull or push" })
   .describe("Which way a cursor counts");
 const batchSchema = z.array(replicaChangeSchema, { error: "must be an array of changes" })
@@ -95,9 +117,19 @@ function toWire(row: FullRow): ReplicatedMemory {
   };
 }
 
-function feedChange(
-  row: FullRow & { v_id: string; hlc: string; origin: string; state: ReplicaState; v_namespace: string },
-): ReplicaChange {
+function feedChange(row: FeedRow): ReplicaChange {
+  if (row.v_kind === "link") {
+    return {
+      kind: "link",
+      id: row.v_id,
+      namespace: row.v_namespace,
+      hlc: row.hlc,
+      origin: row.origin,
+      state: row.state === "deleted" ? "deleted" : "live",
+      memory: null,
+      link: linkFromFeed(row),
+    };
+  }
   return {
     kind: "memory",
     id: row.v_id,
@@ -154,9 +186,7 @@ export class SqliteReplication implements ReplicationStore {
       const rows = this.#s.stmt(`${FEED_SQL} WHERE v.seq > ? ORDER BY v.seq LIMIT ?`).all(
         from,
         limit + 1,
-      ) as (
-        Parameters<typeof feedChange>[0] & { v_seq: number }
-      )[];
+      ) as FeedRow[];
       const page = rows.slice(0, limit);
       return { changes: page.map(feedChange), next: page.at(-1)?.v_seq ?? from, more: rows.length > limit };
     });
@@ -164,13 +194,13 @@ export class SqliteReplication implements ReplicationStore {
 
   async changesFor(ids: readonly string[]): Promise<ReplicaChange[]> {
     const keys = parse(
-      z.array(peerSchema).max(REPLICA_PAGE_MAX, { error: `must hold at most ${REPLICA_PAGE_MAX} ids` }),
+      z.array(keySchema).max(REPLICA_PAGE_MAX, { error: `must hold at most ${REPLICA_PAGE_MAX} ids` }),
       ids,
       "ids",
     );
     return await this.#s.read(() =>
       (this.#s.stmt(`${FEED_SQL} WHERE v.id IN (SELECT value FROM json_each(?)) ORDER BY v.seq`)
-        .all(JSON.stringify(keys)) as Parameters<typeof feedChange>[0][]).map(feedChange)
+        .all(JSON.stringify(keys)) as FeedRow[]).map(feedChange)
     );
   }
 
@@ -184,6 +214,7 @@ export class SqliteReplication implements ReplicationStore {
       () => {
         this.#s.stmt("UPDATE replica_node SET applying = 1 WHERE id = 1").run();
         const touched: { id: string; namespace: string }[] = [];
+        const links: string[] = [];
         let ignored = 0;
         let seen = "";
         for (const change of batch) {
@@ -193,8 +224,20 @@ export class SqliteReplication implements ReplicationStore {
             ignored++;
             continue;
           }
-          touched.push(...this.#applyOne(change));
+          if (change.kind === "link") {
+            keepLinkVersion(this.#s, change);
+            this.#writeVersion(change);
+            links.push(change.id);
+            touched.push(change);
+          } else touched.push(...this.#applyOne(change));
         }
+        // Links follow their versions and their memories' (a memory arriving, deleted or losing a
+        // title collision here), whatever the order the two came in.
+        const linkSet = new Set(links);
+        materializeLinks(this.#s, {
+          keys: links,
+          memoryIds: touched.filter((t) => !linkSet.has(t.id)).map((t) => t.id),
+        });
         // A stamp made here after this batch must be newer than every stamp it carried.
         this.#s.stmt("UPDATE replica_node SET clock = max(clock, ?), applying = 0 WHERE id = 1").run(seen);
         return { applied: batch.length - ignored, ignored, touched };
@@ -212,9 +255,17 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   #writeVersion(
-    v: { id: string; hlc: string; origin: string; state: ReplicaState; namespace: string },
+    v: {
+      id: string;
+      kind: "memory" | "link";
+      hlc: string;
+      origin: string;
+      state: ReplicaState;
+      namespace: string;
+    },
   ): void {
-    this.#s.stmt(VERSION_SQL).run(v);
+    const { id, kind, hlc, origin, state, namespace } = v;
+    this.#s.stmt(VERSION_SQL).run({ id, kind, hlc, origin, state, namespace });
   }
 
   #writeRow(memory: ReplicatedMemory, state: ReplicaState): void {
@@ -227,7 +278,7 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   /** Apply one change that is newer than the local version; returns the rows it wrote. */
-  #applyOne(change: ReplicaChange): { id: string; namespace: string }[] {
+  #applyOne(change: MemoryChange): { id: string; namespace: string }[] {
     if (change.memory === null) {
       this.#s.stmt("DELETE FROM memories WHERE id = ?").run(change.id);
       this.#writeVersion(change);
@@ -251,7 +302,7 @@ export class SqliteReplication implements ReplicationStore {
    * order the two arrive in, ends with the same rows and versions.
    */
   #collide(
-    change: ReplicaChange,
+    change: MemoryChange,
     clash: { id: string; namespace: string },
   ): { id: string; namespace: string }[] {
     const memory = change.memory!;
@@ -274,7 +325,13 @@ export class SqliteReplication implements ReplicationStore {
         "UPDATE memories SET deleted_at = ?, deleted_by = ?, removal = 'deleted', archive_reason = NULL WHERE id = ?",
       )
         .run(tombstone.deleted_at, tombstone.deleted_by, clash.id);
-      this.#writeVersion({ ...clash, hlc: winner.hlc, origin: winner.origin, state: "deleted" });
+      this.#writeVersion({
+        ...clash,
+        kind: "memory",
+        hlc: winner.hlc,
+        origin: winner.origin,
+        state: "deleted",
+      });
       this.#writeRow(memory, "live");
       this.#writeVersion(change);
     } else {

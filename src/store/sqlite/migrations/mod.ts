@@ -14,6 +14,7 @@ import * as m0012 from "./0012_api_keys_and_messages.ts";
 import * as m0013 from "./0013_governance.ts";
 import * as m0014 from "./0014_curator.ts";
 import * as m0015 from "./0015_replication.ts";
+import * as m0016 from "./0016_link_replication.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, ...m0013 },
   { version: 14, ...m0014 },
   { version: 15, ...m0015 },
+  { version: 16, ...m0016 },
 ];
