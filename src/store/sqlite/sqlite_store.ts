@@ -102,9 +102,13 @@ interface SharedDb {
   checkpointTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-// Recall's touches are written this long after the answer, several in one transaction; any other
-// use of the store writes them first, and close() too.
-const TOUCH_DELAY_MS = 10;
+// Recall's touches are written this long after the answer (the touches of recalls answered
+// meanwhile in the same transaction); any other use of the store writes them first, and close()
+// too. Short, so that a server writes them while the answer travels and the client reads it, not
+// at the start of the client's next request; long enough for the answer's I/O to go first.
+const TOUCH_DELAY_MS = 1;
+// Waiting for another process's lock, pending touches are tried again after this long.
+const TOUCH_RETRY_MS = 100;
 // Touches waiting for a lock another process holds are kept, up to this many.
 const MAX_PENDING_TOUCHES = 10_000;
 
@@ -281,7 +285,7 @@ export class SqliteStore implements MemoryStore {
     } catch (err) {
       if (!isBusyError(err) || pending.length + shared.touches.length > MAX_PENDING_TOUCHES) return;
       shared.touches.unshift(...pending);
-      shared.touchTimer = setTimeout(() => this.#flushTouches(), TOUCH_DELAY_MS * 10);
+      shared.touchTimer = setTimeout(() => this.#flushTouches(), TOUCH_RETRY_MS);
     }
   }
 
