@@ -61,6 +61,8 @@ function usage(): string {
     "  --models DIR        models for the semantic rows (default " + DEFAULT_MODELS + ", random-weight",
     "                      fixtures: costs of the right shape, meaningless similarities; 'none' skips them)",
     "  --semantic-sizes L  sizes with the semantic rows, after embedding the seeded memories (default 1000,10000)",
+    "  --only LIST         measure only these rows (row names, or operation names for all their rows)",
+    "  --db-cache DIR      keep each seeded database under DIR (inside ./data) and start from it next time",
   ].join("\n");
 }
 
@@ -74,6 +76,10 @@ interface Options {
   /** Models directory for the semantic rows; undefined skips them. */
   models: string | undefined;
   semanticSizes: number[];
+  /** Row or operation names to measure; undefined measures every row. */
+  only: string[] | undefined;
+  /** Where seeded databases are kept between runs; undefined seeds afresh every time. */
+  dbCache: string | undefined;
 }
 
 function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -88,6 +94,23 @@ function positiveInt(name: string, text: string | undefined, fallback: number, m
 function sizeList(name: string, text: string): number[] {
   if (text === "none") return [];
   return text.split(",").map((s) => positiveInt(name, s.trim(), 0, 2));
+}
+
+function onlyList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of names) {
+    if (!ROWS.includes(name) && !ROWS.some((row) => row.startsWith(`${name} `))) {
+      throw new Error(`--only: unknown row or operation "${name}" (rows: ${ROWS.join(", ")})`);
+    }
+  }
+  if (names.length === 0) throw new Error("--only: give at least one row or operation name");
+  return names;
+}
+
+/** Whether `spec` is selected by `--only` (its row name, or its operation's name). */
+function selected(spec: OpSpec, only: string[] | undefined): boolean {
+  return only === undefined || only.includes(spec.row) || only.includes(spec.op);
 }
 
 function parseOptions(args: string[]): Options | undefined {
@@ -105,6 +128,8 @@ function parseOptions(args: string[]): Options | undefined {
       "peer-iterations": { type: "string" },
       models: { type: "string" },
       "semantic-sizes": { type: "string" },
+      only: { type: "string" },
+      "db-cache": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -140,6 +165,8 @@ function parseOptions(args: string[]): Options | undefined {
     peerPlan: plan(peerIterations),
     models: values.models === "none" ? undefined : values.models ?? DEFAULT_MODELS,
     semanticSizes: sizeList("semantic-sizes", values["semantic-sizes"] ?? "1000,10000"),
+    only: onlyList(values.only),
+    dbCache: values["db-cache"],
   };
 }
 
@@ -195,6 +222,30 @@ async function embedSeeded(deps: Deps): Promise<void> {
   );
 }
 
+/**
+ * A cached seeded database stands in for seeding: its memories' ids in order, and the workload moved
+ * past the memories it holds (memory_store rows must create new ones). Seeding times are not known.
+ */
+async function cachedSeeding(
+  deps: Deps,
+  workload: Workload,
+  size: number,
+): Promise<{ ids: string[]; seeding: BenchSize["seeding"] }> {
+  const all = await deps.store.list({}, { now: deps.clock.now().toISOString(), limit: size + 1 });
+  if (all.length !== size) {
+    throw new Error(`--db-cache: the cached database has ${all.length} memories, not ${size}`);
+  }
+  // Seeded one at a time, so creation order is seeding order (ties kept in the list's order).
+  const ids = all.map((m, i) => ({ m, i })).sort((a, b) =>
+    a.m.created_at.localeCompare(b.m.created_at) || a.i - b.i
+  ).map(({ m }) => m.id);
+  for (let i = 0; i < size; i++) workload.next();
+  return {
+    ids,
+    seeding: { memories: size, links: 0, memorySeconds: 0, linkSeconds: 0, storesPerSec: 0, linksPerSec: 0 },
+  };
+}
+
 /** Seed one database, then measure every row through each surface in turn. */
 async function benchSize(
   size: number,
@@ -212,13 +263,31 @@ async function benchSize(
     const semantic = options.models !== undefined && options.semanticSizes.includes(size);
     // Placed under the database's directory, where the servers' permission sets may read them.
     const modelsDir = semantic ? await placeModels(options.models!, `${dir}/models`) : undefined;
+    const cached = options.dbCache === undefined
+      ? undefined
+      : `${options.dbCache}/bench-${options.seed}-${size}${semantic ? "-semantic" : ""}.db`;
+    const fromCache = cached !== undefined && await fileSize(cached) > 0;
+    if (fromCache) {
+      progress(`  from the cache ${cached}`);
+      await Deno.copyFile(cached!, db);
+    }
     const { deps, ctx } = await openInProcess(db, ACTOR, options.seed, modelsDir);
     let inproc: Driver | undefined = inProcessDriverOf(deps, ctx);
-    const { ids, seeding } = await seedDatabase(ctx, workload, size, { seed: options.seed, rss, progress });
+    const { ids, seeding } = fromCache
+      ? await cachedSeeding(deps, workload, size)
+      : await seedDatabase(ctx, workload, size, { seed: options.seed, rss, progress });
     // The servers read the models directory from a config file beside the database.
     const serverArgs: string[] = [];
+    if (modelsDir && !fromCache) await embedSeeded(deps);
+    if (cached !== undefined && !fromCache) {
+      // A checkpointed copy: the database file alone, as the servers will find it.
+      await inproc.close();
+      await Deno.mkdir(options.dbCache!, { recursive: true });
+      await Deno.copyFile(db, cached);
+      const reopened = await openInProcess(db, ACTOR, options.seed, modelsDir);
+      inproc = inProcessDriverOf(reopened.deps, reopened.ctx);
+    }
     if (modelsDir) {
-      await embedSeeded(deps);
       const config = `${dir}/config.json`;
       await Deno.writeTextFile(config, JSON.stringify({ modelsDir }));
       serverArgs.push("--config", config);
@@ -241,7 +310,8 @@ async function benchSize(
       try {
         const plan = options.plan;
         const pool = plan.rounds * (plan.warmup + plan.perRound);
-        const specs = opSpecs(workload, ids, { seed: options.seed, size, surface, pool, semantic });
+        const specs = opSpecs(workload, ids, { seed: options.seed, size, surface, pool, semantic })
+          .filter((spec) => selected(spec, options.only));
         const server = new ProcessPeak(() => driver.pid());
         const afterRound = () => server.sample();
         // Reading rows first, on exactly `size` memories; memory_store last, as it adds memories.

@@ -54,19 +54,30 @@ const COMMON_TERMS_KEPT = 10_000;
 // The reference caps the counter; a runaway loop must not overflow it.
 const MAX_ACCESS_COUNT = 1_000_000;
 
-// Column references on the right are the values before this update.
-const TOUCH_SQL = `UPDATE memories SET
-    access_count = min(access_count + 1, ${MAX_ACCESS_COUNT}),
-    last_accessed_at = @now,
-    tier = CASE WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN 'long' ELSE tier END,
-    expires_at = CASE
+// A touch is three statements, each setting only the columns that change, because SQLite rewrites
+// every index on a column an UPDATE sets, changed or not: the expiry and the priority are each in
+// two indexes, and each index entry rewritten is a page more in the WAL (and in the next
+// checkpoint). The access counter goes last, so the first two see the values before the touch,
+// exactly as one statement would. Column references on the right are the values before the update.
+const TOUCH_WHERE = "deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids))";
+const TOUCH_TIER = "CASE WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN 'long' ELSE tier END";
+const TOUCH_EXPIRY = `CASE
       WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN NULL
       WHEN expires_at IS NULL THEN NULL
       WHEN tier = 'short' AND @short_until IS NOT NULL THEN max(expires_at, @short_until)
       WHEN tier = 'mid' AND @mid_until IS NOT NULL THEN max(expires_at, @mid_until)
-      ELSE expires_at END,
-    priority = CASE WHEN (access_count + 1) % 10 = 0 THEN min(priority + 1, 10) ELSE priority END
-  WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, namespace`;
+      ELSE expires_at END`;
+/** Promotion and a longer life: only the rows whose tier or expiry changes. */
+const TOUCH_LIFETIME_SQL = `UPDATE memories SET tier = ${TOUCH_TIER}, expires_at = ${TOUCH_EXPIRY}
+  WHERE ${TOUCH_WHERE} AND (${TOUCH_TIER} IS NOT tier OR ${TOUCH_EXPIRY} IS NOT expires_at)`;
+/** Priority +1 on every 10th access, capped at 10: only the rows it raises. */
+const TOUCH_PRIORITY_SQL = `UPDATE memories SET priority = min(priority + 1, 10)
+  WHERE ${TOUCH_WHERE} AND (access_count + 1) % 10 = 0 AND priority < 10`;
+/** The access itself, on every row; last, so the statements above saw the count before it. */
+const TOUCH_ACCESS_SQL = `UPDATE memories SET
+    access_count = min(access_count + 1, ${MAX_ACCESS_COUNT}),
+    last_accessed_at = @now
+  WHERE ${TOUCH_WHERE} RETURNING id, namespace`;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => "\\" + c);
@@ -85,13 +96,31 @@ interface SharedDb {
   /** Recall's access bookkeeping not yet written (see touch()), oldest first. */
   touches: (() => void)[];
   touchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When this process last used the database (performance.now()), for the idle checkpoint. */
+  lastUse: number;
+  /** Whether this process has committed since its last checkpoint. */
+  walDirty: boolean;
+  checkpointTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-// Recall's touches are written this long after the answer, several in one transaction; any other
-// use of the store writes them first, and close() too.
-const TOUCH_DELAY_MS = 10;
+// Recall's touches are written this long after the answer (the touches of recalls answered
+// meanwhile in the same transaction); any other use of the store writes them first, and close()
+// too. Short, so that a server writes them while the answer travels and the client reads it, not
+// at the start of the client's next request; long enough for the answer's I/O to go first.
+const TOUCH_DELAY_MS = 1;
+// Waiting for another process's lock, pending touches are tried again after this long.
+const TOUCH_RETRY_MS = 100;
 // Touches waiting for a lock another process holds are kept, up to this many.
 const MAX_PENDING_TOUCHES = 10_000;
+
+// WAL checkpoints copy the pages written since the last one back into the database file and sync
+// it: tens of milliseconds on a busy disk. SQLite runs one inside the commit that takes the WAL past
+// its threshold (1000 pages by default), i.e. inside some request, every 20-30 recalls. Here the
+// threshold is ten times that, and this process checkpoints once it has left the database alone
+// for CHECKPOINT_IDLE_MS after writing: an interactive server checkpoints between requests and
+// keeps its WAL small; under sustained load the threshold still bounds the WAL (about 40 MB).
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const CHECKPOINT_IDLE_MS = 200;
 
 // Writes made outside any operation (e.g. by a test or a maintenance script) are still recorded.
 const UNATTRIBUTED: Attribution = { actor: "system", operation: "direct" };
@@ -184,10 +213,14 @@ export class SqliteStore implements MemoryStore {
       schemaVersion: 0,
       touches: [],
       touchTimer: undefined,
+      lastUse: 0,
+      walDirty: false,
+      checkpointTimer: undefined,
     };
     const store = new SqliteStore(shared, { ...UNATTRIBUTED, now: () => new Date().toISOString() });
     try {
       shared.schemaVersion = await migrate(db, MIGRATIONS, { now: options.now, retryMs });
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     } catch (err) {
       db.close();
       throw err;
@@ -209,6 +242,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   #read<T>(fn: () => T): Promise<T> {
+    this.#shared.lastUse = performance.now();
     if (this.#shared.touches.length > 0) this.#flushTouches();
     return retryWhileBusy(fn, { retryMs: this.#shared.retryMs });
   }
@@ -218,7 +252,9 @@ export class SqliteStore implements MemoryStore {
     change: (result: T) => AuditChange | null,
     options: { by?: Attribution } = {},
   ): Promise<T> {
+    this.#shared.lastUse = performance.now();
     if (this.#shared.touches.length > 0) this.#flushTouches();
+    this.#committed();
     const by = options.by ?? this.#by;
     return withWriteTx(this.#db, () => {
       const result = fn();
@@ -253,10 +289,42 @@ export class SqliteStore implements MemoryStore {
       this.#db.transaction(() => {
         for (const apply of pending) apply();
       }).immediate();
+      this.#committed();
     } catch (err) {
       if (!isBusyError(err) || pending.length + shared.touches.length > MAX_PENDING_TOUCHES) return;
       shared.touches.unshift(...pending);
-      shared.touchTimer = setTimeout(() => this.#flushTouches(), TOUCH_DELAY_MS * 10);
+      shared.touchTimer = setTimeout(() => this.#flushTouches(), TOUCH_RETRY_MS);
+    }
+  }
+
+  /** Note a commit (or one about to happen): checkpoint once the database is left idle. */
+  #committed(): void {
+    const shared = this.#shared;
+    shared.walDirty = true;
+    if (shared.checkpointTimer === undefined) this.#armCheckpoint(CHECKPOINT_IDLE_MS);
+  }
+
+  #armCheckpoint(ms: number): void {
+    const shared = this.#shared;
+    shared.checkpointTimer = setTimeout(() => {
+      shared.checkpointTimer = undefined;
+      const idle = performance.now() - shared.lastUse;
+      if (idle < CHECKPOINT_IDLE_MS) return this.#armCheckpoint(CHECKPOINT_IDLE_MS - idle);
+      this.#checkpoint();
+    }, ms);
+    // Maintenance only: never the reason a process stays alive.
+    Deno.unrefTimer(shared.checkpointTimer);
+  }
+
+  /** A passive checkpoint: copies what no reader still needs, waits for no lock, fails harmlessly. */
+  #checkpoint(): void {
+    const shared = this.#shared;
+    if (!shared.walDirty || !this.#db.open) return;
+    shared.walDirty = false;
+    try {
+      this.#db.pragma("wal_checkpoint(PASSIVE)");
+    } catch {
+      // Busy or interrupted: the next idle moment, or SQLite's own threshold, checkpoints instead.
     }
   }
 
@@ -490,7 +558,13 @@ export class SqliteStore implements MemoryStore {
       mid_until: options.midUntil,
     };
     this.#shared.touches.push(() => {
-      const rows = this.#stmt(TOUCH_SQL).all(params) as { id: string; namespace: string }[];
+      const { promote_at, short_until, mid_until } = params;
+      this.#stmt(TOUCH_LIFETIME_SQL).run({ ids: params.ids, promote_at, short_until, mid_until });
+      this.#stmt(TOUCH_PRIORITY_SQL).run({ ids: params.ids });
+      const rows = this.#stmt(TOUCH_ACCESS_SQL).all({ ids: params.ids, now: params.now }) as {
+        id: string;
+        namespace: string;
+      }[];
       // Access counts, expiry and promotion change with every recall: recorded so that a tier or
       // expiry change is never unexplained, but not a webhook event (see docs/audit.md).
       this.#record(rowsChange("memory.touch", rows), by);
@@ -533,6 +607,8 @@ export class SqliteStore implements MemoryStore {
 
   close(): void {
     this.#flushTouches();
+    if (this.#shared.checkpointTimer !== undefined) clearTimeout(this.#shared.checkpointTimer);
+    this.#shared.checkpointTimer = undefined;
     this.#db.close();
   }
 }
