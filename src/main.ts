@@ -22,6 +22,7 @@ import { type GlobalFlags, runCli } from "./surfaces/cli/main.ts";
 import { serveStdio } from "./surfaces/mcp/stdio.ts";
 import { createApiKey, revokeApiKey } from "./safety/api_keys.ts";
 import { fingerprintOfFile, initNodeIdentity } from "./federation/identity_files.ts";
+import { federationStatus } from "./federation/federation_status.ts";
 
 interface ServerFlags {
   host?: string;
@@ -229,7 +230,19 @@ const code = await runCli(Deno.args, {
         async (deps) => ({ key: await revokeApiKey(deps.store.keys, id, { clock: deps.clock }) }),
       ),
   },
-  federation: { init: initNodeIdentity, fingerprint: fingerprintOfFile },
+  federation: {
+    init: initNodeIdentity,
+    fingerprint: fingerprintOfFile,
+    status: async (flags) => {
+      const config = loadConfig(configFlags(flags));
+      const store = await openStore(config);
+      try {
+        return await federationStatus(store.replication, config.federation);
+      } finally {
+        store.close();
+      }
+    },
+  },
   showConfig: (flags) => redactConfig(loadConfig({ ...configFlags(flags), passphraseOnlyPath: true })),
   permissions: (flags, surface) => {
     const config = loadConfig({ ...configFlags(flags), passphraseOnlyPath: true });

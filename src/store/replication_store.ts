@@ -205,6 +205,8 @@ export interface ReplicationStore {
   nodeId(): Promise<string>;
   /** Highest feed position (0 when the feed is empty). */
   head(): Promise<number>;
+  /** How many versions have a feed position after `cursor` (a peer's backlog). */
+  countAfter(cursor: number): Promise<number>;
   /** Changes with feed position > cursor, oldest first, at most limit; next = position of the last returned (or cursor). */
   changesSince(
     cursor: number,

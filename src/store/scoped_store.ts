@@ -108,6 +108,7 @@ class ScopedStore implements MemoryStore {
     this.replication = {
       nodeId: replication,
       head: replication,
+      countAfter: replication,
       changesSince: replication,
       changesFor: replication,
       apply: replication,

@@ -5,7 +5,7 @@
 // gets nothing and gives nothing.
 import assert from "node:assert/strict";
 import { type ErrorBody, httpClient } from "../support/http_client.ts";
-import { connectMcp, tempDataDir } from "../support/processes.ts";
+import { connectMcp, runCli, tempDataDir } from "../support/processes.ts";
 import { textOf, type ToolResult } from "../support/mcp_calls.ts";
 import {
   canonicalState,
@@ -24,6 +24,19 @@ import { SqliteStore } from "../../src/store/sqlite/sqlite_store.ts";
 import { rawPeerRequest } from "../support/peer_raw.ts";
 
 const CONVERGE_MS = 45_000;
+
+interface StatusJson {
+  node: string;
+  head: number;
+  peers: { url: string; acknowledged: number; backlog: number; pulled: number }[];
+}
+
+/** `ai-memory federation status --json` on a node's database and config, as the operator runs it. */
+async function federationStatus(node: { db: string; config: string }): Promise<StatusJson> {
+  const out = await runCli(["federation", "status", "--json", "--db", node.db, "--config", node.config]);
+  assert.equal(out.code, 0, out.stderr);
+  return JSON.parse(out.stdout) as StatusJson;
+}
 
 Deno.test("federation: three nodes converge after a crash mid-stream, tombstones included; a minority cannot reach quorum; an unknown certificate gets nothing", async (t) => {
   const dir = await tempDataDir();
@@ -99,6 +112,13 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
         } finally {
           await mcp.close();
         }
+        // The operator sees the outbox: both peers are behind by at least the two kept writes.
+        const down = await federationStatus(a);
+        assert.equal(down.peers.length, 2);
+        for (const peer of down.peers) {
+          assert.ok(peer.backlog >= 2, `${peer.url} has a backlog of ${peer.backlog}`);
+          assert.ok(peer.acknowledged < down.head);
+        }
         await startNode(b);
         const deadline = Date.now() + CONVERGE_MS;
         while ((await http(b).api("GET", `/api/v1/memories/${kept}`)).status !== 200) {
@@ -109,6 +129,12 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
         await store(a, "quorum again");
         await startNode(c);
         await waitForConvergence(nodes.map((n) => n.db), CONVERGE_MS);
+        // Once every peer has everything, the outbox is empty.
+        const emptyBy = Date.now() + CONVERGE_MS;
+        while ((await federationStatus(a)).peers.some((p) => p.backlog > 0)) {
+          assert.ok(Date.now() < emptyBy, "a's backlog toward its peers drained");
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
       },
     );
 

@@ -176,6 +176,13 @@ export class SqliteReplication implements ReplicationStore {
     );
   }
 
+  countAfter(cursor: number): Promise<number> {
+    return this.#s.read(() =>
+      (this.#s.stmt("SELECT count(*) AS n FROM replica_versions WHERE seq > ?").get(cursor) as { n: number })
+        .n
+    );
+  }
+
   async changesSince(
     cursor: number,
     options: { limit: number },

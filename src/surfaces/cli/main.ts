@@ -76,6 +76,14 @@ export interface CliIo {
       options: { commonName: string; san: string[]; days: number; caCert?: string; caKey?: string },
     ): Promise<{ key: string; cert: string; fingerprint: string; snippet: Record<string, unknown> }>;
     fingerprint(cert: string): string;
+    /** `federation status`: this node's id and feed head, and each configured peer's backlog. */
+    status(flags: GlobalFlags): Promise<{
+      node: string;
+      head: number;
+      configured: boolean;
+      quorum: number | null;
+      peers: { url: string; fingerprint: string; acknowledged: number; backlog: number; pulled: number }[];
+    }>;
   };
   /** The exact `deno run` command line a surface needs for the current configuration. */
   permissions(flags: GlobalFlags, surface: "serve" | "mcp" | "cli"): string;
@@ -160,7 +168,9 @@ function addOperationCommand(program: Command, op: Operation, io: CliIo, run: Ru
  */
 function addFederationCommands(program: Command, io: CliIo): void {
   const federation = program.command("federation")
-    .description("Node identities for federation between trusted nodes (see docs/federation.md)");
+    .description(
+      "Federation between trusted nodes: node identities and replication status (docs/federation.md)",
+    );
   federation.command("init")
     .description(
       "Create this node's ECDSA P-256 key (DIR/node.key, mode 0600) and certificate (DIR/node.crt), " +
@@ -202,6 +212,28 @@ function addFederationCommands(program: Command, io: CliIo): void {
           JSON.stringify(result.snippet, null, 2),
         ].join("\n"),
       );
+    });
+  federation.command("status")
+    .description(
+      "This node's id and feed head, and for each configured peer what it has acknowledged, the backlog " +
+        "still to push to it, and how far this node pulled from it (read from the database; no peer is contacted)",
+    )
+    .action(async (_opts, command: Command) => {
+      const flags = command.optsWithGlobals() as GlobalFlags;
+      const status = await io.federation.status(flags);
+      if (flags.json) return io.stdout(JSON.stringify(status, null, 2));
+      const lines = [
+        `node ${status.node}, feed head ${status.head}` +
+        (status.configured ? `, quorum ${status.quorum} of ${status.peers.length + 1}` : ""),
+      ];
+      if (!status.configured) lines.push("federation is not configured (docs/federation.md)");
+      for (const p of status.peers) {
+        lines.push(
+          `  ${p.url}  acknowledged ${p.acknowledged}  backlog ${p.backlog}  pulled ${p.pulled}  ` +
+            `(${p.fingerprint.slice(0, 16)}…)`,
+        );
+      }
+      io.stdout(lines.join("\n"));
     });
   federation.command("fingerprint")
     .description("Print the SHA-256 fingerprint of a certificate, as federation.peers[].fingerprint wants it")
