@@ -16,6 +16,28 @@ export type ErrorCode =
   | "quorum_not_met"
   | "internal";
 
+/** The HTTP statuses error codes map to. */
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+
+const HTTP_STATUS: Record<ErrorCode, HttpStatus> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  timeout: 503,
+  unavailable: 503,
+  quorum_not_met: 503,
+  internal: 500,
+};
+
+/** The HTTP status for an error code: the one table the HTTP API and the peer listener answer with. */
+export function httpStatusOf(code: ErrorCode): HttpStatus {
+  return HTTP_STATUS[code];
+}
+
 /** One problem with one field of an input. */
 export interface FieldIssue {
   /** Dotted path of the field, e.g. `tags.3`; empty for the whole input. */

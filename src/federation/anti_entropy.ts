@@ -21,43 +21,43 @@ export function newer(a: Version, b: Version): boolean {
   return a.hlc > b.hlc || (a.hlc === b.hlc && a.origin > b.origin);
 }
 
-async function remoteVersions(
-  link: PeerLink,
-  namespace: string,
+/** Every version of a namespace, read page by page (ordered by id) until a short page ends it. */
+async function allVersions(
+  page: (after: string | undefined) => Promise<readonly Version[]>,
   pageSize: number,
 ): Promise<Map<string, Version>> {
   const out = new Map<string, Version>();
   let after: string | undefined;
   for (;;) {
-    const path = "/api/v1/sync/versions";
-    const query: Record<string, string> = { namespace, limit: String(pageSize) };
-    if (after !== undefined) query.after = after;
-    const page = peerAnswer(link, await link.client.request("GET", path, { query }), {
-      path,
-      schema: versionsAnswer,
-    });
-    for (const v of page.versions) out.set(v.id, v);
-    if (page.versions.length < pageSize) return out;
-    after = page.versions.at(-1)!.id;
+    const versions = await page(after);
+    for (const v of versions) out.set(v.id, v);
+    if (versions.length < pageSize) return out;
+    after = versions.at(-1)!.id;
   }
 }
 
-async function localVersions(
+function remoteVersions(link: PeerLink, namespace: string, pageSize: number): Promise<Map<string, Version>> {
+  const path = "/api/v1/sync/versions";
+  return allVersions(async (after) => {
+    const query: Record<string, string> = { namespace, limit: String(pageSize) };
+    if (after !== undefined) query.after = after;
+    return peerAnswer(link, await link.client.request("GET", path, { query }), {
+      path,
+      schema: versionsAnswer,
+    }).versions;
+  }, pageSize);
+}
+
+function localVersions(
   replication: ReplicationStore,
   namespace: string,
   pageSize: number,
 ): Promise<Map<string, Version>> {
-  const out = new Map<string, Version>();
-  let after: string | undefined;
-  for (;;) {
-    const page = await replication.versions(namespace, {
-      limit: pageSize,
-      ...(after === undefined ? {} : { after }),
-    });
-    for (const v of page) out.set(v.id, v);
-    if (page.length < pageSize) return out;
-    after = page.at(-1)!.id;
-  }
+  return allVersions(
+    (after) =>
+      replication.versions(namespace, { limit: pageSize, ...(after === undefined ? {} : { after }) }),
+    pageSize,
+  );
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

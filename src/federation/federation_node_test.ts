@@ -2,7 +2,9 @@
 // saved cursor (a second pull takes only what is new), anti-entropy heals a difference the feed
 // cannot (cursors that claim more than was delivered), pushes wait for quorum and count acks.
 import assert from "node:assert/strict";
+import { memoryDraft } from "../../test/support/memory_drafts.ts";
 import { tempDataDir } from "../../test/support/processes.ts";
+import { sequentialId } from "../../test/support/replica_fixtures.ts";
 import { silentLogger } from "../core/log.ts";
 import { resolveConfig } from "../core/config.ts";
 import { mergeOnUpsert } from "../lifecycle/upsert_merge.ts";
@@ -74,21 +76,17 @@ async function start(
 
 let counter = 0;
 async function put(store: SqliteStore, title: string): Promise<string> {
-  const id = `${(++counter).toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
-  await store.upsert({
-    tier: "long",
-    namespace: counter % 2 ? "fed/x" : "fed/y",
-    title,
-    content: `content of ${title}`,
-    tags: [],
-    priority: 5,
-    confidence: 1,
-    source: "api",
-    expires_at: null,
-    metadata: {},
-    agent_id: "t",
-    scope: "private",
-  }, { id, now: NOW, merge: mergeOnUpsert });
+  const id = sequentialId(++counter);
+  await store.upsert(
+    memoryDraft({
+      tier: "long",
+      namespace: counter % 2 ? "fed/x" : "fed/y",
+      title,
+      content: `content of ${title}`,
+      agent_id: "t",
+    }),
+    { id, now: NOW, merge: mergeOnUpsert },
+  );
   return id;
 }
 

@@ -160,6 +160,11 @@ export async function createNodeIdentity(
       keys,
       extensions,
     });
+  return await identityOf(keys, cert);
+}
+
+/** A key pair and its certificate as PEM text, with the certificate's fingerprint. */
+async function identityOf(keys: CryptoKeyPair, cert: x509.X509Certificate): Promise<NodeIdentity> {
   const keyPem = x509.PemConverter.encode(
     await crypto.subtle.exportKey("pkcs8", keys.privateKey),
     "PRIVATE KEY",
@@ -192,15 +197,7 @@ export async function createSiteCa(options: { commonName: string; days: number }
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const keyPem = x509.PemConverter.encode(
-    await crypto.subtle.exportKey("pkcs8", keys.privateKey),
-    "PRIVATE KEY",
-  );
-  return {
-    keyPem,
-    certPem: cert.toString("pem") + "\n",
-    fingerprint: derFingerprint(new Uint8Array(cert.rawData)),
-  };
+  return await identityOf(keys, cert);
 }
 
 function readPem(path: string, field: string): string {

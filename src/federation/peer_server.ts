@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
 import { type Clock, systemClock } from "../core/clock.ts";
-import { type ErrorCode, MemoryError } from "../core/errors.ts";
+import { type ErrorCode, httpStatusOf, MemoryError } from "../core/errors.ts";
 import type { PeerConfig } from "../core/federation_config.ts";
 import type { Logger } from "../core/log.ts";
 import { certPublicKey, derFingerprint, type NodeTls } from "./node_identity.ts";
@@ -29,20 +29,6 @@ export interface PeerResponse {
   status: number;
   body: unknown;
 }
-
-const STATUS: Record<ErrorCode, number> = {
-  invalid_input: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  internal: 500,
-  unavailable: 503,
-  quorum_not_met: 503,
-  timeout: 504,
-};
 
 /** The certificate a TLS socket's peer presented: its fingerprint, DER bytes and validity. */
 function presented(socket: TLSSocket): { fingerprint: string; der: Uint8Array; expired: boolean } | null {
@@ -215,7 +201,7 @@ export async function servePeers(options: {
       sendJson(res, answer.status, answer.body);
     } catch (error) {
       if (error instanceof MemoryError && error.code !== "internal") {
-        return sendJson(res, STATUS[error.code], errorBody(error.code, error.message));
+        return sendJson(res, httpStatusOf(error.code), errorBody(error.code, error.message));
       }
       log.error("peer request handler failed", {
         peer: who.peer.url,

@@ -43,6 +43,7 @@ async function serveA(
     handler: (req) => {
       seen.push(req);
       if (req.path === "/boom") throw new Error("secret internal detail");
+      if (req.path === "/late") throw new MemoryError("timeout", "Timed out after 5 ms");
       return Promise.resolve({
         status: 200,
         body: { path: req.path, q: req.query.get("after"), echo: req.body },
@@ -162,7 +163,7 @@ Deno.test("peer transport: with a site CA, CA-signed peers connect and a certifi
   }
 });
 
-Deno.test("peer transport: forged, replayed and stale requests get 401 and oversized ones 413; the handler never runs", async () => {
+Deno.test("peer transport: forged, replayed and stale requests get 401 and oversized ones 413; the handler never runs; its errors get the API's statuses", async () => {
   const [a, b, c] = await Promise.all([node("a"), node("b"), node("c")]);
   const server = await serveA(a, [{ tls: b, url: "https://127.0.0.1:1" }, {
     tls: c,
@@ -238,6 +239,17 @@ Deno.test("peer transport: forged, replayed and stale requests get 401 and overs
       body,
     });
     assert.deepEqual(boom, { status: 500, body: { error: { code: "internal", message: "Internal error" } } });
+    // A MemoryError answers with the HTTP API's status for its code (a timeout is 503 there too).
+    const late = await raw(server.port, {
+      from: b,
+      target: "/late",
+      headers: await sign(b.privateKey, { target: "/late" }),
+      body,
+    });
+    assert.deepEqual(late, {
+      status: 503,
+      body: { error: { code: "timeout", message: "Timed out after 5 ms" } },
+    });
   } finally {
     await server.close();
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { memoryDraft } from "../../../test/support/memory_drafts.ts";
 import { tempDataDir } from "../../../test/support/processes.ts";
 import { mergeOnUpsert } from "../../lifecycle/upsert_merge.ts";
 import type { KeywordHit, MemoryDraft, MemoryFilter } from "../store.ts";
@@ -8,20 +9,7 @@ import { SqliteStore } from "./sqlite_store.ts";
 const NOW = "2026-06-01T12:00:00.000Z";
 
 function draft(namespace: string, title: string, content: string, tags: string[] = []): MemoryDraft {
-  return {
-    tier: "long",
-    namespace,
-    title,
-    content,
-    tags,
-    priority: 5,
-    confidence: 1,
-    source: "api",
-    expires_at: null,
-    metadata: {},
-    agent_id: "agent-a",
-    scope: "private",
-  };
+  return memoryDraft({ tier: "long", namespace, title, content, tags });
 }
 
 async function withStore(

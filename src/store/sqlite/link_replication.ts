@@ -1,24 +1,14 @@
 // Links in the replication feed: their wire form, a peer's link version kept in replica_links, and
 // the memory_links row derived from that version and its two memories (the same on every node).
 import type { LinkChange, ReplicatedLink } from "../replication_store.ts";
+import { LINK_COLUMNS } from "./link_columns.ts";
 import type { SqliteSession } from "./session.ts";
 
-const FIELDS = [
-  "source_id",
-  "target_id",
-  "relation",
-  "created_at",
-  "valid_from",
-  "valid_until",
-  "observed_by",
-  "deleted_at",
-] as const;
-
 /** Columns a feed query selects from replica_links (alias `p`), prefixed `l_` beside the memory's. */
-export const LINK_FEED_COLUMNS = FIELDS.map((c) => `p.${c} AS l_${c}`).join(", ");
+export const LINK_FEED_COLUMNS = LINK_COLUMNS.map((c) => `p.${c} AS l_${c}`).join(", ");
 
 /** A feed row's link columns (all null for a purged tombstone). */
-export type LinkFeedColumns = { [K in typeof FIELDS[number] as `l_${K}`]: string | null };
+export type LinkFeedColumns = { [K in typeof LINK_COLUMNS[number] as `l_${K}`]: string | null };
 
 /** The wire fields of a feed row's link, or null when the version has none (a purged tombstone). */
 export function linkFromFeed(row: LinkFeedColumns): ReplicatedLink | null {
@@ -37,13 +27,13 @@ export function linkFromFeed(row: LinkFeedColumns): ReplicatedLink | null {
 
 type Triple = Pick<ReplicatedLink, "source_id" | "target_id" | "relation">;
 
-const UPSERT_FIELDS_SQL = `INSERT INTO replica_links (key, ${FIELDS.join(", ")})
-  VALUES (@key, ${FIELDS.map((c) => "@" + c).join(", ")})
-  ON CONFLICT (key) DO UPDATE SET ${FIELDS.map((c) => `${c} = excluded.${c}`).join(", ")}`;
-const UPSERT_ROW_SQL = `INSERT INTO memory_links (${FIELDS.join(", ")})
-  VALUES (${FIELDS.map((c) => "@" + c).join(", ")})
+const UPSERT_FIELDS_SQL = `INSERT INTO replica_links (key, ${LINK_COLUMNS.join(", ")})
+  VALUES (@key, ${LINK_COLUMNS.map((c) => "@" + c).join(", ")})
+  ON CONFLICT (key) DO UPDATE SET ${LINK_COLUMNS.map((c) => `${c} = excluded.${c}`).join(", ")}`;
+const UPSERT_ROW_SQL = `INSERT INTO memory_links (${LINK_COLUMNS.join(", ")})
+  VALUES (${LINK_COLUMNS.map((c) => "@" + c).join(", ")})
   ON CONFLICT (source_id, target_id, relation) DO UPDATE SET ${
-  FIELDS.slice(3).map((c) => `${c} = excluded.${c}`).join(", ")
+  LINK_COLUMNS.slice(3).map((c) => `${c} = excluded.${c}`).join(", ")
 }`;
 const DELETE_ROW_SQL = "DELETE FROM memory_links WHERE source_id = ? AND target_id = ? AND relation = ?";
 
@@ -80,7 +70,7 @@ export function materializeLinks(
   options: { keys: readonly string[]; memoryIds: readonly string[] },
 ): void {
   const rows = s.stmt(
-    `SELECT p.key, p.${FIELDS.join(", p.")}, v.state FROM replica_links p
+    `SELECT p.key, p.${LINK_COLUMNS.join(", p.")}, v.state FROM replica_links p
      JOIN replica_versions v ON v.id = p.key
      WHERE p.key IN (SELECT value FROM json_each(@keys))
        OR p.source_id IN (SELECT value FROM json_each(@ids))

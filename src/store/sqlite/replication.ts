@@ -15,7 +15,7 @@ import {
   type ReplicationStore,
   type ReplicaVersion,
 } from "../replication_store.ts";
-import { MEMORY_COLUMNS, type MemoryRow } from "./rows.ts";
+import { MEMORY_COLUMNS, type MemoryRow, rowToMemory } from "./rows.ts";
 import type { SqliteSession } from "./session.ts";
 import { rowsChange } from "./audit.ts";
 import {
@@ -94,23 +94,11 @@ function hlcTime(hlc: string): string {
   return new Date(parseHlc(hlc).ms).toISOString();
 }
 
+/** The replicated fields of a row: the memory without its local access bookkeeping, and its removal. */
 function toWire(row: FullRow): ReplicatedMemory {
+  const { access_count: _count, last_accessed_at: _accessed, ...memory } = rowToMemory(row);
   return {
-    id: row.id,
-    tier: row.tier,
-    namespace: row.namespace,
-    title: row.title,
-    content: row.content,
-    tags: JSON.parse(row.tags),
-    priority: row.priority,
-    confidence: row.confidence,
-    source: row.source,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    expires_at: row.expires_at,
-    metadata: JSON.parse(row.metadata),
-    agent_id: row.agent_id,
-    scope: row.scope,
+    ...memory,
     archive_reason: row.archive_reason,
     deleted_at: row.deleted_at,
     deleted_by: row.deleted_by,

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
+import { memoryDraft } from "../../../test/support/memory_drafts.ts";
 import { tempDataDir } from "../../../test/support/processes.ts";
-import { MemoryError } from "../../core/errors.ts";
+import {
+  everything,
+  FIXTURE_NOW as NOW,
+  rejectsInvalidInput,
+  sequentialId,
+  shuffled,
+  versionOf,
+  withStores,
+} from "../../../test/support/replica_fixtures.ts";
 import { mergeOnUpsert } from "../../lifecycle/upsert_merge.ts";
 import type { Relation } from "../graph_store.ts";
 import { type LinkChange, linkKey, type ReplicaChange } from "../replication_store.ts";
@@ -10,53 +19,14 @@ import { MIGRATIONS } from "./migrations/mod.ts";
 import { openSqlite } from "./open.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 
-const NOW = "2026-06-01T12:00:00.000Z";
 const LATER = "2026-06-02T12:00:00.000Z";
 const END = "2026-07-01T00:00:00.000Z";
 
-function draft(overrides: Partial<MemoryDraft> = {}): MemoryDraft {
-  return {
-    tier: "mid",
-    namespace: "ns",
-    title: "a title",
-    content: "some content",
-    tags: [],
-    priority: 5,
-    confidence: 1,
-    source: "api",
-    expires_at: null,
-    metadata: {},
-    agent_id: "agent-a",
-    scope: "private",
-    ...overrides,
-  };
-}
-
-async function withStores(
-  n: number,
-  fn: (stores: SqliteStore[], paths: string[]) => Promise<void>,
-): Promise<void> {
-  const stores: SqliteStore[] = [];
-  const paths: string[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      paths.push(`${await tempDataDir()}/l.db`);
-      stores.push(await SqliteStore.open(paths[i]!, { now: NOW }));
-    }
-    await fn(stores, paths);
-  } finally {
-    for (const s of stores) s.close();
-  }
-}
-
 let ids = 0;
-function nextId(): string {
-  ids++;
-  return `${ids.toString(16).padStart(8, "0")}-0000-4000-8000-000000000001`;
-}
+const nextId = () => sequentialId(++ids, { suffix: "000000000001" });
 
 async function put(store: SqliteStore, d: Partial<MemoryDraft> = {}): Promise<string> {
-  const { memory } = await store.upsert(draft(d), { id: nextId(), now: NOW, merge: mergeOnUpsert });
+  const { memory } = await store.upsert(memoryDraft(d), { id: nextId(), now: NOW, merge: mergeOnUpsert });
   return memory.id;
 }
 
@@ -105,47 +75,10 @@ function linkRows(path: string): { source_id: string; target_id: string; deleted
   return JSON.parse(dump(path)).links;
 }
 
-async function versionOf(store: SqliteStore, id: string): Promise<ReplicaChange> {
-  const [change] = await store.replication.changesFor([id]);
-  assert.ok(change, `a version for ${id}`);
-  return change;
-}
-
 async function linkVersion(store: SqliteStore, key: string): Promise<LinkChange> {
   const change = await versionOf(store, key);
   assert.equal(change.kind, "link");
   return change as LinkChange;
-}
-
-async function everything(store: SqliteStore): Promise<ReplicaChange[]> {
-  return (await store.replication.changesSince(0, { limit: 10_000 })).changes;
-}
-
-/** Deterministic shuffles (mulberry32), so a failing order can be replayed. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof MemoryError, `expected MemoryError, got ${err}`);
-    assert.equal(err.code, "invalid_input");
-    assert.match(err.message, pattern);
-    return true;
-  });
 }
 
 Deno.test("every link write path stamps a link version in the feed, keyed by the triple, in the source's namespace", async () => {
@@ -223,7 +156,7 @@ Deno.test("every link write path stamps a link version in the feed, keyed by the
     const e = await put(store!, { title: "e" });
     const f = await put(store!, { title: "f" });
     const merged = nextId();
-    await store!.archive.consolidate(draft({ title: "ef" }), {
+    await store!.archive.consolidate(memoryDraft({ title: "ef" }), {
       id: merged,
       sourceIds: [e, f],
       now: LATER,
@@ -470,35 +403,35 @@ Deno.test("a bad link change rejects the whole batch, names the field, and leave
     const before = dump(pathB!);
     const head = await b!.replication.head();
     const bad = (change: Record<string, unknown>) => change as unknown as ReplicaChange;
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([good, bad({ ...l, link: { ...l.link!, relation: "likes" } })], { from: "a" }),
       /changes\.1\.link\.relation: must be one of related_to, supersedes, contradicts, derived_from/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([good, bad({ ...l, link: { ...l.link!, target_id: m } })], { from: "a" }),
       /changes\.1\.id: must be the key of the link's \(source_id, target_id, relation\)/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([bad({ ...l, state: "archived" })], { from: "a" }),
       /changes\.0\.state: must be live or deleted/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([bad({ ...l, link: null })], { from: "a" }),
       /changes\.0\.link: must not be null unless state is deleted/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([bad({ ...l, memory: good.memory })], { from: "a" }),
       /changes\.0\.memory: must be null for a link/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([bad({ ...l, id: "x".repeat(400) })], { from: "a" }),
       /changes\.0\.id: must be a link key/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([bad({ ...l, link: { ...l.link!, deleted_at: LATER } })], { from: "a" }),
       /changes\.0\.link\.deleted_at: must be null exactly when state is live/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([bad({ ...l, link: { ...l.link!, colour: "red" } })], { from: "a" }),
       /changes\.0\.link: Unrecognized key: "colour"/,
     );

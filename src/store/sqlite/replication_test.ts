@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
+import { memoryDraft } from "../../../test/support/memory_drafts.ts";
 import { tempDataDir } from "../../../test/support/processes.ts";
+import {
+  everything,
+  FIXTURE_NOW as NOW,
+  rejectsInvalidInput,
+  sequentialId,
+  shuffled,
+  versionOf,
+  withStores,
+} from "../../../test/support/replica_fixtures.ts";
 import { MemoryError } from "../../core/errors.ts";
 import { formatHlc, parseHlc } from "../../core/hlc.ts";
 import { mergeOnUpsert } from "../../lifecycle/upsert_merge.ts";
@@ -11,53 +21,13 @@ import { openSqlite } from "./open.ts";
 import { COLLISION_DELETER } from "./replication.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 
-const NOW = "2026-06-01T12:00:00.000Z";
 const LATER = "2026-06-02T12:00:00.000Z";
 
-function draft(overrides: Partial<MemoryDraft> = {}): MemoryDraft {
-  return {
-    tier: "mid",
-    namespace: "ns",
-    title: "a title",
-    content: "some content",
-    tags: [],
-    priority: 5,
-    confidence: 1,
-    source: "api",
-    expires_at: null,
-    metadata: {},
-    agent_id: "agent-a",
-    scope: "private",
-    ...overrides,
-  };
-}
-
-async function openStore(): Promise<{ store: SqliteStore; path: string }> {
-  const path = `${await tempDataDir()}/r.db`;
-  return { store: await SqliteStore.open(path, { now: NOW }), path };
-}
-
-async function withStores(
-  n: number,
-  fn: (stores: SqliteStore[], paths: string[]) => Promise<void>,
-): Promise<void> {
-  const opened = [];
-  for (let i = 0; i < n; i++) opened.push(await openStore());
-  try {
-    await fn(opened.map((o) => o.store), opened.map((o) => o.path));
-  } finally {
-    for (const o of opened) o.store.close();
-  }
-}
-
 let ids = 0;
-function nextId(): string {
-  ids++;
-  return `${ids.toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
-}
+const nextId = () => sequentialId(++ids);
 
 async function put(store: SqliteStore, d: Partial<MemoryDraft> = {}, now = NOW): Promise<string> {
-  const { memory } = await store.upsert(draft(d), { id: nextId(), now, merge: mergeOnUpsert });
+  const { memory } = await store.upsert(memoryDraft(d), { id: nextId(), now, merge: mergeOnUpsert });
   return memory.id;
 }
 
@@ -80,43 +50,6 @@ function dump(path: string | undefined): string {
   }
 }
 
-async function versionOf(store: SqliteStore, id: string): Promise<ReplicaChange> {
-  const [change] = await store.replication.changesFor([id]);
-  assert.ok(change, `a version for ${id}`);
-  return change;
-}
-
-async function everything(store: SqliteStore): Promise<ReplicaChange[]> {
-  return (await store.replication.changesSince(0, { limit: 10_000 })).changes;
-}
-
-/** Deterministic shuffles (mulberry32), so a failing order can be replayed. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof MemoryError, `expected MemoryError, got ${err}`);
-    assert.equal(err.code, "invalid_input");
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
-
 Deno.test("every write path stamps a new version, and recall's access bookkeeping does not", async () => {
   await withStores(1, async ([store]) => {
     const r = store!.replication;
@@ -135,7 +68,7 @@ Deno.test("every write path stamps a new version, and recall's access bookkeepin
     };
     const a = await put(store!, { title: "a" });
     await stamped(a, "live", "store");
-    await store!.upsert(draft({ title: "a", content: "merged" }), {
+    await store!.upsert(memoryDraft({ title: "a", content: "merged" }), {
       id: nextId(),
       now: LATER,
       merge: mergeOnUpsert,
@@ -186,7 +119,7 @@ Deno.test("every write path stamps a new version, and recall's access bookkeepin
     const e = await put(store!, { title: "e" });
     const f = await put(store!, { title: "f" });
     const merged = nextId();
-    await store!.archive.consolidate(draft({ title: "ef" }), {
+    await store!.archive.consolidate(memoryDraft({ title: "ef" }), {
       id: merged,
       sourceIds: [e, f],
       now: LATER,
@@ -251,8 +184,8 @@ Deno.test("changesSince pages the feed oldest first and a resumed pull loses not
     assert.equal(pulled.at(-1)?.memory?.content, "edited");
     const empty = await r.changesSince(cursor, { limit: 3 });
     assert.deepEqual(empty, { changes: [], next: cursor, more: false });
-    await rejects(r.changesSince(0, { limit: 0 }), /limit: must be between 1 and 10000/);
-    await rejects(r.changesSince(-1, { limit: 5 }), /cursor: must be 0 or more/);
+    await rejectsInvalidInput(r.changesSince(0, { limit: 0 }), /limit: must be between 1 and 10000/);
+    await rejectsInvalidInput(r.changesSince(-1, { limit: 5 }), /cursor: must be 0 or more/);
   });
 });
 
@@ -441,25 +374,25 @@ Deno.test("a bad change rejects the whole batch, names the field, and leaves the
     const before = dump(pathB);
     const head = await b!.replication.head();
     const broken = { ...worse!, memory: { ...worse!.memory!, priority: 11 } } as ReplicaChange;
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([good!, broken], { from: "a" }),
       /changes\.1\.memory\.priority: must be between 1 and 10/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([{ ...good!, hlc: "yesterday" }], { from: "a" }),
       /changes\.0\.hlc: must be a hybrid logical clock stamp/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([
         { ...good!, state: "deleted", memory: null, kind: "thing" } as unknown as ReplicaChange,
       ], { from: "a" }),
       /changes\.0\.kind: must be memory or link/,
     );
-    await rejects(
+    await rejectsInvalidInput(
       b!.replication.apply([{ ...good!, memory: null }], { from: "a" }),
       /changes\.0\.memory: must not be null unless state is deleted/,
     );
-    await rejects(b!.replication.apply([good!], { from: "" }), /from: must not be empty/);
+    await rejectsInvalidInput(b!.replication.apply([good!], { from: "" }), /from: must not be empty/);
     assert.equal(dump(pathB), before);
     assert.equal(await b!.replication.head(), head);
   });
@@ -489,7 +422,7 @@ Deno.test("peer cursors only move forward", async () => {
     assert.equal(await r.cursor("peer-1", "pull"), 10);
     assert.equal(await r.cursor("peer-1", "push"), 3);
     assert.equal(await r.cursor("peer-2", "pull"), 0);
-    await rejects(r.advanceCursor("peer-1", "pull", -1), /value: must be 0 or more/);
+    await rejectsInvalidInput(r.advanceCursor("peer-1", "pull", -1), /value: must be 0 or more/);
   });
 });
 
@@ -521,23 +454,23 @@ Deno.test("migration 15 gives every existing memory a version, so a new peer can
   insert.run("kept", "Kept", NOW, NOW, LATER, "archived", "ttl_expired");
   db.close();
   const store = await SqliteStore.open(path, { now: NOW });
-  const peer = await openStore();
   try {
-    const { changes } = await store.replication.changesSince(0, { limit: 10 });
-    assert.deepEqual(changes.map((c) => [c.id, c.state]), [["live", "live"], ["gone", "deleted"], [
-      "kept",
-      "archived",
-    ]]);
-    // Backfilled stamps are the rows' last change; new stamps are newer than all of them.
-    assert.equal(parseHlc(changes[0]!.hlc).ms, Date.parse(NOW));
-    assert.equal(parseHlc(changes[1]!.hlc).ms, Date.parse(LATER));
-    const id = await put(store, { title: "new" });
-    assert.ok((await versionOf(store, id)).hlc > changes[1]!.hlc);
-    await peer.store.replication.apply(changes, { from: await store.replication.nodeId() });
-    assert.equal((await peer.store.get("live")).title, "Live");
-    assert.equal((await peer.store.archive.list({ limit: 10, offset: 0 }))[0]?.id, "kept");
+    await withStores(1, async ([peer]) => {
+      const { changes } = await store.replication.changesSince(0, { limit: 10 });
+      assert.deepEqual(changes.map((c) => [c.id, c.state]), [["live", "live"], ["gone", "deleted"], [
+        "kept",
+        "archived",
+      ]]);
+      // Backfilled stamps are the rows' last change; new stamps are newer than all of them.
+      assert.equal(parseHlc(changes[0]!.hlc).ms, Date.parse(NOW));
+      assert.equal(parseHlc(changes[1]!.hlc).ms, Date.parse(LATER));
+      const id = await put(store, { title: "new" });
+      assert.ok((await versionOf(store, id)).hlc > changes[1]!.hlc);
+      await peer!.replication.apply(changes, { from: await store.replication.nodeId() });
+      assert.equal((await peer!.get("live")).title, "Live");
+      assert.equal((await peer!.archive.list({ limit: 10, offset: 0 }))[0]?.id, "kept");
+    });
   } finally {
     store.close();
-    peer.store.close();
   }
 });

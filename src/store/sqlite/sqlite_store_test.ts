@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import Database from "better-sqlite3-multiple-ciphers";
+import { memoryDraft } from "../../../test/support/memory_drafts.ts";
 import { resolveConfig } from "../../core/config.ts";
 import { MemoryError } from "../../core/errors.ts";
 import { tierExpiry } from "../../lifecycle/expiry.ts";
@@ -19,22 +20,13 @@ async function tempDb(): Promise<string> {
   return `${await Deno.makeTempDir({ dir: "data/tmp", prefix: "store-" })}/t.db`;
 }
 
+/** A draft in "global" that expires as a mid-tier memory stored at NOW would. */
 function draft(overrides: Partial<MemoryDraft> = {}): MemoryDraft {
-  return {
-    tier: "mid",
+  return memoryDraft({
     namespace: "global",
-    title: "a title",
-    content: "some content",
-    tags: [],
-    priority: 5,
-    confidence: 1,
-    source: "api",
     expires_at: tierExpiry("mid", new Date(NOW), config),
-    metadata: {},
-    agent_id: "agent-a",
-    scope: "private",
     ...overrides,
-  };
+  });
 }
 
 let seq = 0;

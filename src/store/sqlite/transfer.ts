@@ -11,22 +11,13 @@ import type {
   TransferStore,
 } from "../transfer_store.ts";
 import { draftParams, MEMORY_COLUMNS, type MemoryRow, rowToMemory } from "./rows.ts";
+import { LINK_COLUMNS } from "./link_columns.ts";
 import type { SqliteSession } from "./session.ts";
 import { namespacesOf } from "../../core/audit_chain.ts";
 
-const LINK_COLUMNS = [
-  "source_id",
-  "target_id",
-  "relation",
-  "created_at",
-  "valid_from",
-  "valid_until",
-  "observed_by",
-  "deleted_at",
-];
 const STATE_COLUMNS = ["deleted_at", "deleted_by", "removal", "archive_reason"];
 
-function insertSql(table: string, columns: string[]): string {
+function insertSql(table: string, columns: readonly string[]): string {
   return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((c) => "@" + c).join(", ")})`;
 }
 

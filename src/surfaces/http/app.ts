@@ -2,7 +2,7 @@
 // a deadline, API-key authentication, a per-key rate limit and a body limit; errors map in onError only.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { MemoryError, toMemoryError } from "../../core/errors.ts";
+import { httpStatusOf, MemoryError, toMemoryError } from "../../core/errors.ts";
 import { invokeOperation } from "../../ops/invoke.ts";
 import type { Deps, OpContext, Operation } from "../../ops/operation.ts";
 import { scopeStore } from "../../store/scoped_store.ts";
@@ -11,7 +11,7 @@ import { RateLimiter, withDeadline } from "./limits.ts";
 import { isPendingResult } from "../../ops/_governance_guard.ts";
 import { VERSION } from "../../version.ts";
 import { coerceTextInput } from "../coerce.ts";
-import { errorBody, statusFor } from "./errors.ts";
+import { errorBody } from "./errors.ts";
 
 async function readJsonBody(request: Request): Promise<Record<string, unknown>> {
   const text = await request.text();
@@ -58,7 +58,7 @@ export function createApp(
     const headers: Record<string, string> = {};
     if (error.code === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="ai-memory"';
     if (error.code === "rate_limited") headers["Retry-After"] = String(error.details.retry_after_secs ?? 1);
-    return c.json(errorBody(error), statusFor(error.code), headers);
+    return c.json(errorBody(error), httpStatusOf(error.code), headers);
   });
   app.notFound((c) =>
     c.json(errorBody(new MemoryError("not_found", `No route for ${c.req.method} ${c.req.path}`)), 404)
