@@ -69,6 +69,29 @@ async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array |
   return body;
 }
 
+/** Why the peer listener could not bind, in words an operator can act on. */
+function listenError(err: unknown, address: string): MemoryError {
+  const code = (err as { code?: unknown })?.code;
+  if (code === "EADDRINUSE" || err instanceof Deno.errors.AddrInUse) {
+    return new MemoryError(
+      "unavailable",
+      `Cannot listen for peers on ${address} (federation.listen): the address is already in use`,
+    );
+  }
+  if (
+    err instanceof Deno.errors.NotCapable || code === "EACCES" || err instanceof Deno.errors.PermissionDenied
+  ) {
+    return new MemoryError(
+      "unavailable",
+      `Cannot listen for peers on ${address} (federation.listen): the permission set does not allow it (run through the launcher)`,
+    );
+  }
+  return new MemoryError(
+    "unavailable",
+    `Cannot listen for peers on ${address} (federation.listen): ${(err as Error)?.message ?? err}`,
+  );
+}
+
 /**
  * Listen with mutual TLS; only allowlisted peers get past the handshake; every request's
  * signature is checked before the handler. Resolves once listening (`port` 0 picks one).
@@ -220,9 +243,10 @@ export async function servePeers(options: {
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const refused = (err: unknown) => reject(listenError(err, `${options.host}:${options.port}`));
+    server.once("error", refused);
     server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+      server.off("error", refused);
       resolve();
     });
   });

@@ -279,3 +279,24 @@ Deno.test("peer transport: during a rotation a peer is accepted with its next ce
     await server.close();
   }
 });
+
+Deno.test("a peer address already in use is refused naming federation.listen", async () => {
+  const a = await node("node-a");
+  const first = await serveA(a, []);
+  try {
+    const error = await refusedWith(
+      servePeers({
+        tls: a,
+        peers: [],
+        host: "127.0.0.1",
+        port: first.port,
+        log: recordingLog(),
+        handler: () => Promise.resolve({ status: 200, body: {} }),
+      }),
+      "federation.listen",
+    );
+    assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${first.port}.*already in use`));
+  } finally {
+    await first.close();
+  }
+});
