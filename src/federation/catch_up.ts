@@ -1,11 +1,13 @@
 // Catch-up: pull a peer's feed from the cursor saved for it, page by page, merging each page and
 // saving the cursor after it, so an interrupted pull resumes where it stopped.
 import { z } from "zod";
+import type { Logger } from "../core/log.ts";
 import { replicaChangeSchema, type ReplicationStore } from "../store/replication_store.ts";
 import { peerKey, type PeerLink } from "./peer_pusher.ts";
 
 const sincePage = z.object({
   node: z.string(),
+  head: z.number().int().min(0),
   changes: z.array(replicaChangeSchema),
   next: z.number().int().min(0),
   more: z.boolean(),
@@ -38,7 +40,7 @@ export function peerAnswer<T extends z.ZodType>(
 export async function pullFrom(
   link: PeerLink,
   replication: ReplicationStore,
-  options: { pageSize: number; signal: AbortSignal },
+  options: { pageSize: number; signal: AbortSignal; log?: Logger },
 ): Promise<{ applied: number; pages: number }> {
   const key = peerKey(link.peer);
   let cursor = await replication.cursor(key, "pull");
@@ -52,6 +54,18 @@ export async function pullFrom(
     });
     const page = peerAnswer(link, res, { path, schema: sincePage });
     pages++;
+    // A feed shorter than what was already pulled from it started again: the peer's database was
+    // replaced (restored, or rebuilt). Pull it from the start; applying what is already here is a no-op.
+    if (page.head < cursor) {
+      options.log?.warn("peer's feed started again; pulling it from the start", {
+        peer: link.peer.url,
+        cursor,
+        head: page.head,
+      });
+      await replication.resetCursor(key, "pull");
+      cursor = 0;
+      continue;
+    }
     if (page.changes.length > 0) {
       applied += (await replication.apply(page.changes, { from: page.node })).applied;
     }

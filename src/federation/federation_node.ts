@@ -131,6 +131,7 @@ export async function startFederation(
         const { applied } = await pullFrom(link, replication, {
           pageSize: config.pageSize,
           signal: stop.signal,
+          log,
         });
         if (applied > 0) log.info("caught up from peer", { peer: link.peer.url, applied });
       } catch (err) {

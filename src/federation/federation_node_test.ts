@@ -1,6 +1,6 @@
 // Two federation nodes in one process over real mutual TLS on loopback: catch-up pulls from a
-// saved cursor (a second pull takes only what is new), anti-entropy heals a difference the feed
-// cannot (cursors that claim more than was delivered), pushes wait for quorum and count acks.
+// saved cursor (a second pull takes only what is new, a replaced peer's feed is pulled again),
+// anti-entropy heals what the feed cannot, pushes wait for quorum and count acks.
 import assert from "node:assert/strict";
 import { memoryDraft } from "../../test/support/memory_drafts.ts";
 import { tempDataDir } from "../../test/support/processes.ts";
@@ -10,7 +10,9 @@ import { resolveConfig } from "../core/config.ts";
 import { mergeOnUpsert } from "../lifecycle/upsert_merge.ts";
 import { SqliteStore } from "../store/sqlite/sqlite_store.ts";
 import { type FederationNode, startFederation } from "./federation_node.ts";
-import { createNodeIdentity } from "./node_identity.ts";
+import { pullFrom } from "./catch_up.ts";
+import { createNodeIdentity, loadNodeTls } from "./node_identity.ts";
+import { PeerClient } from "./peer_client.ts";
 import { peerKey } from "./peer_pusher.ts";
 
 const NOW = "2026-06-01T12:00:00.000Z";
@@ -167,6 +169,46 @@ Deno.test("a write's quorum: met when a peer acknowledges, not met (and kept) wh
     while ((await y.store.replication.changesFor([id])).length === 0) {
       assert.ok(Date.now() < deadline, "the kept write reached y");
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await closeAll(nodes);
+  }
+});
+
+Deno.test("catch-up notices a peer whose database was replaced and pulls its new feed from the start", async () => {
+  const nodes = await makeNodes(2);
+  const [x, y] = nodes as [TestNode, TestNode];
+  try {
+    await start(x, [y]);
+    for (let i = 0; i < 20; i++) await put(x.store, `old fact ${i}`);
+    const tls = await loadNodeTls({ cert: `${y.dir}/node.crt`, key: `${y.dir}/node.key` });
+    const link = {
+      peer: { url: `https://127.0.0.1:${x.port}`, fingerprint: x.fingerprint },
+      client: new PeerClient({ url: `https://127.0.0.1:${x.port}`, fingerprint: x.fingerprint }, {
+        tls,
+        timeoutMs: 2000,
+      }),
+    };
+    try {
+      const signal = new AbortController().signal;
+      await pullFrom(link, y.store.replication, { pageSize: 7, signal });
+      assert.equal(await y.store.replication.cursor(x.fingerprint, "pull"), 20);
+      // x comes back on a new, empty database (same identity and address) and takes three writes.
+      await x.node!.close();
+      x.store.close();
+      x.store = await SqliteStore.open(`${x.dir}/replaced.db`, { now: NOW });
+      await start(x, [y]);
+      const fresh = [
+        await put(x.store, "new fact 1"),
+        await put(x.store, "new fact 2"),
+        await put(x.store, "new 3"),
+      ];
+      const { applied } = await pullFrom(link, y.store.replication, { pageSize: 7, signal });
+      assert.equal(applied, 3, "the new feed's three changes, though its positions are below the old cursor");
+      assert.equal((await y.store.replication.changesFor(fresh)).length, 3);
+      assert.equal(await y.store.replication.cursor(x.fingerprint, "pull"), await x.store.replication.head());
+    } finally {
+      link.client.close();
     }
   } finally {
     await closeAll(nodes);

@@ -44,7 +44,8 @@ export function syncHandler(replication: ReplicationStore): (req: PeerRequest) =
     "GET /api/v1/sync/since": async (req) => {
       const q = parse(sinceQuery, Object.fromEntries(req.query), "query");
       const page = await replication.changesSince(q.cursor, { limit: q.limit });
-      return { node: await replication.nodeId(), ...page };
+      // The head lets a puller notice a feed that started again (a replaced database).
+      return { node: await replication.nodeId(), head: await replication.head(), ...page };
     },
     "POST /api/v1/sync/push": async (req) => {
       const body = parse(pushBody, req.body, "body");

@@ -230,4 +230,6 @@ export interface ReplicationStore {
   cursor(peer: string, direction: "pull" | "push"): Promise<number>;
   /** Moves a cursor forward only (a smaller value is ignored). */
   advanceCursor(peer: string, direction: "pull" | "push", value: number): Promise<void>;
+  /** Sets a cursor back to 0: the peer's feed started again (its database was replaced). */
+  resetCursor(peer: string, direction: "pull" | "push"): Promise<void>;
 }

@@ -116,6 +116,7 @@ class ScopedStore implements MemoryStore {
       versions: replication,
       cursor: replication,
       advanceCursor: replication,
+      resetCursor: replication,
     };
   }
 

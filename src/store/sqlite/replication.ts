@@ -398,4 +398,12 @@ export class SqliteReplication implements ReplicationStore {
       ).run(key, direction, position);
     }, () => null);
   }
+
+  async resetCursor(peer: string, direction: "pull" | "push"): Promise<void> {
+    const key = parse(peerSchema, peer, "peer");
+    parse(directionSchema, direction, "direction");
+    await this.#s.write(() => {
+      this.#s.stmt("DELETE FROM replica_cursors WHERE peer = ? AND direction = ?").run(key, direction);
+    }, () => null);
+  }
 }
