@@ -8,7 +8,7 @@ import { reconcileWith } from "./anti_entropy.ts";
 import { pullFrom } from "./catch_up.ts";
 import { loadNodeTls } from "./node_identity.ts";
 import { PeerClient } from "./peer_client.ts";
-import { pause, PeerPusher, retryDelay } from "./peer_pusher.ts";
+import { pause, type PeerLink, PeerPusher, retryDelay } from "./peer_pusher.ts";
 import { servePeers } from "./peer_server.ts";
 import { awaitQuorum, type QuorumOutcome } from "./quorum.ts";
 import { syncHandler } from "./sync_routes.ts";
@@ -124,36 +124,34 @@ export async function startFederation(
       }
     })();
 
-  const pullAll = async () => {
+  // Every peer gets its turn even when one fails; the failures are reported together.
+  const forEachPeer = async (task: (link: PeerLink) => Promise<void>) => {
     const failed: string[] = [];
     for (const link of links) {
       try {
-        const { applied } = await pullFrom(link, replication, {
-          pageSize: config.pageSize,
-          signal: stop.signal,
-          log,
-        });
-        if (applied > 0) log.info("caught up from peer", { peer: link.peer.url, applied });
+        await task(link);
       } catch (err) {
         failed.push(`${link.peer.url}: ${(err as Error).message}`);
       }
     }
     if (failed.length > 0) throw new Error(failed.join("; "));
   };
-  const reconcileAll = async () => {
-    const failed: string[] = [];
-    for (const link of links) {
-      try {
-        const healed = await reconcileWith(link, replication, { nodeId, pageSize: config.pageSize });
-        if (healed.pulled + healed.pushed > 0) {
-          log.info("anti-entropy healed", { peer: link.peer.url, ...healed });
-        }
-      } catch (err) {
-        failed.push(`${link.peer.url}: ${(err as Error).message}`);
+  const pullAll = () =>
+    forEachPeer(async (link) => {
+      const { applied } = await pullFrom(link, replication, {
+        pageSize: config.pageSize,
+        signal: stop.signal,
+        log,
+      });
+      if (applied > 0) log.info("caught up from peer", { peer: link.peer.url, applied });
+    });
+  const reconcileAll = () =>
+    forEachPeer(async (link) => {
+      const healed = await reconcileWith(link, replication, { nodeId, pageSize: config.pageSize });
+      if (healed.pulled + healed.pushed > 0) {
+        log.info("anti-entropy healed", { peer: link.peer.url, ...healed });
       }
-    }
-    if (failed.length > 0) throw new Error(failed.join("; "));
-  };
+    });
   const pushHead = async () => {
     const head = await replication.head();
     for (const pusher of pushers) pusher.want(head);
