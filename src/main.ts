@@ -1,6 +1,7 @@
 // Entry point: argv -> surface. `serve` runs HTTP, `mcp` runs MCP on stdio, anything else is the CLI.
 import { CATALOG } from "./ops/catalog.ts";
-import { redactConfig } from "./core/config.ts";
+import { type Config, redactConfig } from "./core/config.ts";
+import { MemoryError } from "./core/errors.ts";
 import { auditPermissions } from "./deploy/permission_audit.ts";
 import { permissionFlags } from "./deploy/permission_flags.ts";
 import { createLogger } from "./core/log.ts";
@@ -29,6 +30,31 @@ interface ServerFlags {
   port?: number;
   tier?: string;
   allowBroadPermissions?: boolean;
+  /** `--quorum W`: overrides federation.quorum for this process. */
+  quorum?: string;
+}
+
+/**
+ * The configuration with `--quorum W` applied: W nodes of the federation, this one included.
+ * @throws {MemoryError} invalid_input without a federation section, or for W outside 1..N
+ */
+function withQuorum(config: Config, quorum: string | undefined): Config {
+  if (quorum === undefined) return config;
+  if (!config.federation) {
+    throw new MemoryError(
+      "invalid_input",
+      "Invalid input: quorum: needs a federation section in the config file (see docs/federation.md)",
+    );
+  }
+  const nodes = 1 + config.federation.peers.length;
+  const w = Number(quorum);
+  if (!/^[0-9]+$/.test(quorum) || w < 1 || w > nodes) {
+    throw new MemoryError(
+      "invalid_input",
+      `Invalid input: quorum: must be an integer from 1 to ${nodes} (this node and ${nodes - 1} peers)`,
+    );
+  }
+  return { ...config, federation: { ...config.federation, quorum: w } };
 }
 
 function configFlags(flags: GlobalFlags & { host?: string; port?: number }) {
@@ -45,10 +71,13 @@ function configFlags(flags: GlobalFlags & { host?: string; port?: number }) {
 /** Config, sandbox audit and dependencies for a long-running surface. */
 async function openServerDeps(flags: GlobalFlags & ServerFlags): Promise<Deps> {
   // Only the server commands have a recall --tier; `store --tier` is a memory's tier.
-  const config = loadConfig({
-    ...configFlags(flags),
-    tier: flags.tier as "keyword" | "semantic" | "smart" | undefined,
-  });
+  const config = withQuorum(
+    loadConfig({
+      ...configFlags(flags),
+      tier: flags.tier as "keyword" | "semantic" | "smart" | undefined,
+    }),
+    flags.quorum,
+  );
   await auditPermissions(config, {
     allowBroad: flags.allowBroadPermissions === true,
     warn: createLogger({ level: config.logLevel }).warn,

@@ -112,11 +112,31 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
         } finally {
           await mcp.close();
         }
-        // The operator sees the outbox: both peers are behind by at least the two kept writes.
+        // `--quorum 1` overrides the file's 2 for one process: its write answers at once, queued for both peers.
+        const lenient = await connectMcp(a.db, ["--config", a.config, "--quorum", "1"], {
+          denoFlags: ["--allow-net=127.0.0.1"],
+        });
+        try {
+          const result = await lenient.callTool({
+            name: "memory_store",
+            arguments: { title: "quorum of one", content: "no wait", namespace: "fed/test" },
+          }) as ToolResult;
+          assert.equal(result.isError, undefined, textOf(result));
+        } finally {
+          await lenient.close();
+        }
+        // A quorum above N, or without federation, is refused at start, naming the flag and the limit.
+        const tooMany = await runCli(["serve", "--quorum", "4", "--db", a.db, "--config", a.config]);
+        assert.equal(tooMany.code, 2);
+        assert.match(tooMany.stderr, /quorum: must be an integer from 1 to 3/);
+        const alone = await runCli(["serve", "--quorum", "2", "--db", `${dir}/alone.db`]);
+        assert.equal(alone.code, 2);
+        assert.match(alone.stderr, /quorum: needs a federation section/);
+        // The operator sees the outbox: both peers are behind by at least the three kept writes.
         const down = await federationStatus(a);
         assert.equal(down.peers.length, 2);
         for (const peer of down.peers) {
-          assert.ok(peer.backlog >= 2, `${peer.url} has a backlog of ${peer.backlog}`);
+          assert.ok(peer.backlog >= 3, `${peer.url} has a backlog of ${peer.backlog}`);
           assert.ok(peer.acknowledged < down.head);
         }
         await startNode(b);

@@ -25,9 +25,11 @@ export interface CliIo {
   openDeps(flags: GlobalFlags): Promise<Deps>;
   /** Start the long-running surfaces; they resolve when the server stops. */
   serve(
-    flags: GlobalFlags & { host?: string; port?: number; allowBroadPermissions?: boolean },
+    flags: GlobalFlags & { host?: string; port?: number; allowBroadPermissions?: boolean; quorum?: string },
   ): Promise<void>;
-  mcp(flags: GlobalFlags & { tier?: string; allowBroadPermissions?: boolean }): Promise<void>;
+  mcp(
+    flags: GlobalFlags & { tier?: string; allowBroadPermissions?: boolean; quorum?: string },
+  ): Promise<void>;
   /** The effective configuration, secrets redacted. */
   showConfig(flags: GlobalFlags): Record<string, unknown>;
   /** Change the database key; the new key comes from a file or the environment, never argv. */
@@ -280,6 +282,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       "--tier <tier>",
       "Recall tier: keyword, semantic or smart (default: the highest the models allow)",
     )
+    .option(
+      "--quorum <w>",
+      "Federation: answer a write once W nodes (this one included) have it (overrides federation.quorum)",
+    )
     .option("--allow-broad-permissions", "Run even with unscoped Deno permissions (logged)")
     .action(async (_opts, command: Command) => {
       const flags = command.optsWithGlobals() as GlobalFlags & { host?: string; port?: string };
@@ -294,6 +300,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option(
       "--tier <tier>",
       "Recall tier: keyword, semantic or smart (default: the highest the models allow)",
+    )
+    .option(
+      "--quorum <w>",
+      "Federation: answer a write once W nodes (this one included) have it (overrides federation.quorum)",
     )
     .option("--allow-broad-permissions", "Run even with unscoped Deno permissions (logged)")
     .action(async (_opts, command: Command) => {
