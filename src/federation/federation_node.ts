@@ -22,14 +22,14 @@ const HEAD_POLL_MS = 500;
 
 /** What the operation path needs to make a write wait for its quorum. */
 export interface WriteReplication {
-  /** This node's feed position now. */
-  head(): Promise<number>;
   /** Push every change up to `target` to every peer; resolves when the quorum has it or at the deadline. */
   replicate(target: number): Promise<QuorumOutcome>;
 }
 
 /** A running federation node. */
 export interface FederationNode extends WriteReplication {
+  /** This node's feed position now. */
+  head(): Promise<number>;
   nodeId: string;
   /** The peer listener's port (null when this process does not listen). */
   port: number | null;

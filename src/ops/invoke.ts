@@ -41,10 +41,6 @@ export async function invokeOperation(
     };
     // Governance runs here, once for every surface: a refused write throws, a queued one answers
     // with its pending id instead of running.
-    // With federation, a write is answered once its quorum of nodes has it: the feed's head before
-    // and after tells whether the operation changed anything that replicates.
-    const federation = op.annotations.readOnlyHint ? undefined : ctx.federation;
-    const headBefore = await federation?.head();
     const result = await guardGovernance(op, ctx, parsed.data) ?? await op.run(ctx, parsed.data);
     const checked = outputSchemaOf(op).safeParse(result);
     if (!checked.success) {
@@ -53,12 +49,12 @@ export async function invokeOperation(
       });
     }
     const output = checked.data as Record<string, unknown>;
-    if (federation && headBefore !== undefined) {
-      const headAfter = await federation.head();
-      if (headAfter > headBefore) {
-        const outcome = await federation.replicate(headAfter);
-        if (!outcome.met) throw quorumNotMet(outcome, { result: output });
-      }
+    // With federation, a write is answered once its quorum of nodes has it: the store knows how far
+    // into the feed this operation's own writes went (a recall's access bookkeeping is not one of them).
+    const through = ctx.federation ? ctx.store.replicatedThrough() : 0;
+    if (ctx.federation && through > 0) {
+      const outcome = await ctx.federation.replicate(through);
+      if (!outcome.met) throw quorumNotMet(outcome, { result: output });
     }
     return output;
   } catch (err) {

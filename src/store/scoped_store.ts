@@ -163,6 +163,10 @@ class ScopedStore implements MemoryStore {
     });
   }
 
+  replicatedThrough(): number {
+    return this.#store.replicatedThrough();
+  }
+
   get backend(): string {
     return this.#store.backend;
   }

@@ -114,6 +114,12 @@ export interface MemoryStore {
    * Writes of a store that was never attributed are recorded as actor "system", operation "direct".
    */
   attributed(by: Attribution & { now: () => string }): MemoryStore;
+  /**
+   * The highest position in the federation feed that this view's own writes produced (0 when they
+   * produced none): what a write's quorum must confirm. Recall's deferred access bookkeeping is
+   * written by the shared connection, not by the view that asked for it, so it never counts.
+   */
+  replicatedThrough(): number;
   /** HTTP API keys (hashed secrets). */
   readonly keys: KeyStore;
   /** Messages between agents. */

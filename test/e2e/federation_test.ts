@@ -112,6 +112,20 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
         } finally {
           await mcp.close();
         }
+        // A recall is a read: it answers during the partition although its access bookkeeping moves
+        // the kept (mid-tier) memory's expiry, which is a replicated change.
+        const headBefore = (await federationStatus(a)).head;
+        const recalled = await http(a).api<{ memories: { id: string }[] }>(
+          "GET",
+          `/api/v1/recall?context=${encodeURIComponent("written while the others are down")}`,
+        );
+        assert.equal(recalled.status, 200, JSON.stringify(recalled.body));
+        assert.ok(recalled.body.memories.some((m) => m.id === kept));
+        const touchedBy = Date.now() + 5000;
+        while ((await federationStatus(a)).head <= headBefore) {
+          assert.ok(Date.now() < touchedBy, "the recall's touch moved the expiry, a replicated change");
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         // `--quorum 1` overrides the file's 2 for one process: its write answers at once, queued for both peers.
         const lenient = await connectMcp(a.db, ["--config", a.config, "--quorum", "1"], {
           denoFlags: ["--allow-net=127.0.0.1"],

@@ -146,6 +146,8 @@ export class SqliteStore implements MemoryStore {
   readonly curator: SqliteCurator;
   readonly replication: SqliteReplication;
   readonly #session: SqliteSession;
+  /** The highest feed position this view's own writes produced (see replicatedThrough()). */
+  #replicatedThrough = 0;
 
   private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
     this.#shared = shared;
@@ -257,14 +259,29 @@ export class SqliteStore implements MemoryStore {
     this.#committed();
     const by = options.by ?? this.#by;
     return withWriteTx(this.#db, () => {
+      const feedBefore = this.#feedHead();
       const result = fn();
       this.#record(change(result), {
         actor: by.actor,
         operation: by.operation,
         at: this.#by.now(),
       });
+      // The replication triggers put every replicated change at the head of the feed.
+      const feedAfter = this.#feedHead();
+      if (feedAfter > feedBefore) this.#replicatedThrough = Math.max(this.#replicatedThrough, feedAfter);
       return result;
     }, { retryMs: this.#shared.retryMs });
+  }
+
+  #feedHead(): number {
+    return (this.#stmt("SELECT coalesce(max(seq), 0) AS head FROM replica_versions").get() as {
+      head: number;
+    })
+      .head;
+  }
+
+  replicatedThrough(): number {
+    return this.#replicatedThrough;
   }
 
   /** Append the audit record of a change (and queue its webhook events), inside its transaction. */
