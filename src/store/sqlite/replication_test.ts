@@ -474,3 +474,29 @@ Deno.test("migration 15 gives every existing memory a version, so a new peer can
     store.close();
   }
 });
+
+Deno.test("a view knows how far into the feed its own writes went; a touch does not count, a child view's writes do", async () => {
+  await withStores(1, async ([base]) => {
+    const by = (operation: string) => ({ actor: "t", operation, now: () => LATER });
+    const writer = base!.attributed(by("memory_store"));
+    assert.equal(writer.replicatedThrough(), 0);
+    const id = await put(writer, { title: "counted", tier: "mid", expires_at: "2026-06-03T00:00:00.000Z" });
+    assert.equal(writer.replicatedThrough(), await base!.replication.head());
+    // A recall's touch that moves the expiry is a replicated change, written by the shared connection.
+    const reader = base!.attributed(by("memory_recall"));
+    const before = await base!.replication.head();
+    await reader.touch([id], {
+      now: LATER,
+      promoteAt: 1000,
+      shortUntil: null,
+      midUntil: "2026-06-09T00:00:00.000Z",
+    });
+    assert.ok(await base!.replication.head() > before, "the touch made a version");
+    assert.equal(reader.replicatedThrough(), 0);
+    // An approved action replayed through a view made from the operation's view reports to it.
+    const approve = base!.attributed(by("memory_pending_approve"));
+    const replay = approve.attributed(by("memory_store (pending, approved)"));
+    await put(replay, { title: "replayed" });
+    assert.equal(approve.replicatedThrough(), await base!.replication.head());
+  });
+});

@@ -83,6 +83,12 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => "\\" + c);
 }
 
+/** How far into the federation feed a view's writes went, passed up to the view it was made from. */
+interface FeedReach {
+  through: number;
+  parent: FeedReach | undefined;
+}
+
 /** What every attributed view of one open database shares. */
 interface SharedDb {
   db: SqliteDb;
@@ -146,11 +152,15 @@ export class SqliteStore implements MemoryStore {
   readonly curator: SqliteCurator;
   readonly replication: SqliteReplication;
   readonly #session: SqliteSession;
-  /** The highest feed position this view's own writes produced (see replicatedThrough()). */
-  #replicatedThrough = 0;
+  /**
+   * The highest feed position this view's own writes produced (see replicatedThrough()); a view
+   * made from it (an approved action replayed as its requester) reports its writes here too.
+   */
+  readonly #feed: FeedReach;
 
-  private constructor(shared: SharedDb, by: Attribution & { now: () => string }) {
+  private constructor(shared: SharedDb, by: Attribution & { now: () => string }, parent?: FeedReach) {
     this.#shared = shared;
+    this.#feed = { through: 0, parent };
     this.#db = shared.db;
     this.#by = by;
     const session: SqliteSession = {
@@ -177,7 +187,11 @@ export class SqliteStore implements MemoryStore {
 
   /** The same database, with writes recorded in the audit trail as made by `by`. */
   attributed(by: Attribution & { now: () => string }): SqliteStore {
-    return new SqliteStore(this.#shared, { actor: by.actor, operation: by.operation, now: by.now });
+    return new SqliteStore(
+      this.#shared,
+      { actor: by.actor, operation: by.operation, now: by.now },
+      this.#feed,
+    );
   }
 
   /**
@@ -268,7 +282,13 @@ export class SqliteStore implements MemoryStore {
       });
       // The replication triggers put every replicated change at the head of the feed.
       const feedAfter = this.#feedHead();
-      if (feedAfter > feedBefore) this.#replicatedThrough = Math.max(this.#replicatedThrough, feedAfter);
+      for (
+        let reach: FeedReach | undefined = this.#feed;
+        feedAfter > feedBefore && reach;
+        reach = reach.parent
+      ) {
+        reach.through = Math.max(reach.through, feedAfter);
+      }
       return result;
     }, { retryMs: this.#shared.retryMs });
   }
@@ -281,7 +301,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   replicatedThrough(): number {
-    return this.#replicatedThrough;
+    return this.#feed.through;
   }
 
   /** Append the audit record of a change (and queue its webhook events), inside its transaction. */
