@@ -1,6 +1,7 @@
 // The replication outbox toward one peer: the peer's acknowledged position in this node's feed is
 // kept in the database, and everything after it is pushed, in pages, until the peer has it all.
 import type { Logger } from "../core/log.ts";
+import { pause } from "../core/pause.ts";
 import type { ReplicationStore } from "../store/replication_store.ts";
 import type { PeerClient } from "./peer_client.ts";
 import type { PeerConfig } from "./peer_server.ts";
@@ -25,20 +26,6 @@ export function peerKey(peer: PeerConfig): string {
 /** Delay before retry `failures` (1, 2, ...) of a push or pull. */
 export function retryDelay(failures: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** Math.max(0, failures - 1), MAX_BACKOFF_MS);
-}
-
-/** A sleep that ends early when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Pushes this node's feed to one peer; one push in flight at a time; retried until it lands. */

@@ -2,6 +2,7 @@
 // process's embedder and saves the vectors, off the write path. Several processes may run one each.
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
+import { pause } from "../core/pause.ts";
 import type { Embedder } from "../models/onnx.ts";
 import type { VectorStore } from "../store/vector_store.ts";
 
@@ -77,21 +78,14 @@ export function startEmbedWorker(
     maxDeferMs?: number;
   },
 ): () => Promise<void> {
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let wake: (() => void) | undefined;
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
+  const stop = new AbortController();
   let lastBatch = performance.now();
   const loop = (async () => {
-    while (!stopped) {
+    while (!stop.signal.aborted) {
       const quiet = options.quietMs;
       const maxDefer = options.maxDeferMs ?? MAX_DEFER_MS;
       if (quiet && quiet() < QUIET_MS && performance.now() - lastBatch < maxDefer) {
-        await pause(QUIET_MS);
+        await pause(QUIET_MS, stop.signal);
         continue;
       }
       lastBatch = performance.now();
@@ -103,14 +97,12 @@ export function startEmbedWorker(
       } catch (error) {
         options.log.error("embedding failed", { error: (error as Error).message });
       }
-      if (leased > 0 || stopped) continue;
-      await pause(options.idleMs);
+      if (leased > 0 || stop.signal.aborted) continue;
+      await pause(options.idleMs, stop.signal);
     }
   })();
   return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    wake?.();
+    stop.abort();
     await loop;
   };
 }

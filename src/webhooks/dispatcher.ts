@@ -4,6 +4,7 @@
 import { lookup } from "node:dns/promises";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
+import { pause } from "../core/pause.ts";
 import { type AllowEntry, checkWebhookUrl, type ResolveHost } from "../safety/ssrf_guard.ts";
 import type { Delivery, WebhookStore } from "../store/webhook_store.ts";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from "./signature.ts";
@@ -123,29 +124,22 @@ export function startDispatcher(
   webhooks: WebhookStore,
   options: DispatchPolicy & { clock: Clock; log: Logger; pollMs: number },
 ): () => Promise<void> {
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let wake: (() => void) | undefined;
+  const stop = new AbortController();
   const skip = new Map<string, number>();
   const loop = (async () => {
-    while (!stopped) {
+    while (!stop.signal.aborted) {
       let leased = 0;
       try {
         leased = await dispatchBatch(webhooks, { ...options, skip });
       } catch (error) {
         options.log.error("webhook dispatch failed", { error: (error as Error).message });
       }
-      if (leased > 0 && !stopped) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, options.pollMs);
-      });
+      if (leased > 0 && !stop.signal.aborted) continue;
+      await pause(options.pollMs, stop.signal);
     }
   })();
   return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    wake?.();
+    stop.abort();
     await loop;
   };
 }
