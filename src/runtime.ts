@@ -4,8 +4,7 @@ import { dirname } from "node:path";
 import { systemClock } from "./core/clock.ts";
 import { type Config, CONFIG_ENV_VARS, type ConfigFlags, resolveConfig } from "./core/config.ts";
 import { z } from "zod";
-import { invalidInput, MemoryError } from "./core/errors.ts";
-import { zodIssues } from "./ops/invoke.ts";
+import { invalidInput, MemoryError, zodIssues } from "./core/errors.ts";
 import { randomIds } from "./core/ids.ts";
 import { createLogger } from "./core/log.ts";
 import { OperationMetrics } from "./core/metrics.ts";
@@ -58,7 +57,7 @@ export function loadConfig(
   } catch (err) {
     if (err instanceof MemoryError) throw err;
     if (err instanceof z.ZodError) {
-      throw invalidInput(zodIssues(err).map((i) => ({ ...i, field: `config.${i.field}` })));
+      throw invalidInput(zodIssues(err, "config"));
     }
     throw new MemoryError("invalid_input", `Invalid configuration: ${(err as Error).message}`);
   }

@@ -1,5 +1,6 @@
 // The one error family every layer throws and every surface maps, in exactly one place each.
 // Messages name the field and the limit; they never carry memory text, SQL parameters or secrets.
+import type { z } from "zod";
 
 /** The closed set of error codes; each surface maps them to its own status. */
 export type ErrorCode =
@@ -66,6 +67,24 @@ export class MemoryError extends Error {
 export function invalidInput(issues: FieldIssue[]): MemoryError {
   const text = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; ");
   return new MemoryError("invalid_input", `Invalid input: ${text}`, { details: { issues } });
+}
+
+/** Field issues of a zod error, with dotted paths (under `prefix` when given). */
+export function zodIssues(error: z.ZodError, prefix?: string): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: [...(prefix === undefined ? [] : [prefix]), ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+}
+
+/**
+ * `value` as `schema` parses it.
+ * @throws {MemoryError} invalid_input naming each bad field under `field`
+ */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, field: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidInput(zodIssues(parsed.error, field));
+  return parsed.data;
 }
 
 /** A memory (or other object) that does not exist or is not visible. */

@@ -1,7 +1,7 @@
 // The peer protocol's endpoints (/api/v1/sync/*), served only on the mutual-TLS listener: a peer's
 // feed page, a push of changes, namespace digests, and versions and changes by id for anti-entropy.
 import { z } from "zod";
-import { invalidInput, MemoryError } from "../core/errors.ts";
+import { MemoryError, parseInput } from "../core/errors.ts";
 import { replicaChangeSchema, type ReplicationStore } from "../store/replication_store.ts";
 import type { PeerRequest, PeerResponse } from "./peer_server.ts";
 
@@ -27,28 +27,17 @@ const fetchBody = z.object({
   ids: z.array(z.string().min(1)).max(MAX_PAGE).describe("Ids whose current versions are wanted"),
 });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw invalidInput(parsed.error.issues.map((i) => ({
-      field: [where, ...i.path.map(String)].join("."),
-      message: i.message,
-    })));
-  }
-  return parsed.data;
-}
-
 /** The handler of a node's peer listener, answering from its replication store. */
 export function syncHandler(replication: ReplicationStore): (req: PeerRequest) => Promise<PeerResponse> {
   const routes: Record<string, (req: PeerRequest) => Promise<unknown>> = {
     "GET /api/v1/sync/since": async (req) => {
-      const q = parse(sinceQuery, Object.fromEntries(req.query), "query");
+      const q = parseInput(sinceQuery, Object.fromEntries(req.query), "query");
       const page = await replication.changesSince(q.cursor, { limit: q.limit });
       // The head lets a puller notice a feed that started again (a replaced database).
       return { node: await replication.nodeId(), head: await replication.head(), ...page };
     },
     "POST /api/v1/sync/push": async (req) => {
-      const body = parse(pushBody, req.body, "body");
+      const body = parseInput(pushBody, req.body, "body");
       const outcome = await replication.apply(body.changes, { from: body.node });
       return { node: await replication.nodeId(), ...outcome };
     },
@@ -57,7 +46,7 @@ export function syncHandler(replication: ReplicationStore): (req: PeerRequest) =
       namespaces: await replication.digest(),
     }),
     "GET /api/v1/sync/versions": async (req) => {
-      const q = parse(versionsQuery, Object.fromEntries(req.query), "query");
+      const q = parseInput(versionsQuery, Object.fromEntries(req.query), "query");
       return {
         versions: await replication.versions(q.namespace, {
           limit: q.limit,
@@ -66,7 +55,7 @@ export function syncHandler(replication: ReplicationStore): (req: PeerRequest) =
       };
     },
     "POST /api/v1/sync/fetch": async (req) => {
-      const body = parse(fetchBody, req.body, "body");
+      const body = parseInput(fetchBody, req.body, "body");
       return { changes: await replication.changesFor(body.ids) };
     },
   };

@@ -1,19 +1,10 @@
 // The single path every surface uses to run an operation: validate, apply governance, run, check
 // the output, record metrics. Validation errors name each field; anything unexpected becomes "internal".
-import type { z } from "zod";
-import { type FieldIssue, invalidInput, MemoryError, toMemoryError } from "../core/errors.ts";
+import { invalidInput, MemoryError, toMemoryError, zodIssues } from "../core/errors.ts";
 import type { OperationMetrics } from "../core/metrics.ts";
 import type { OpContext, Operation } from "./operation.ts";
 import { guardGovernance, outputSchemaOf } from "./_governance_guard.ts";
 import { quorumNotMet } from "../federation/federation_node.ts";
-
-/** Field issues of a zod error, with dotted paths. */
-export function zodIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
-}
 
 /**
  * Validate `raw` against the operation's input and run it.

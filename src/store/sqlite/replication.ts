@@ -2,7 +2,7 @@
 // a peer's changes (title collisions included), per-namespace digests and per-peer cursors.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { invalidInput } from "../../core/errors.ts";
+import { parseInput } from "../../core/errors.ts";
 import { compareVersions, maxHlc, parseHlc } from "../../core/hlc.ts";
 import {
   LINK_KEY_MAX_CHARS,
@@ -79,15 +79,6 @@ const directionSchema = z.enum(["pull", "push"], { error: "must be pull or push"
 const batchSchema = z.array(replicaChangeSchema, { error: "must be an array of changes" })
   .max(REPLICA_PAGE_MAX, { error: `must hold at most ${REPLICA_PAGE_MAX} changes` })
   .describe("A batch of changes");
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw invalidInput(parsed.error.issues.map((issue) => ({
-    field: [field, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  })));
-}
 
 /** RFC 3339 text of a stamp's millisecond part: the deletion time of a title-collision loser. */
 function hlcTime(hlc: string): string {
@@ -175,8 +166,8 @@ export class SqliteReplication implements ReplicationStore {
     cursor: number,
     options: { limit: number },
   ): Promise<{ changes: ReplicaChange[]; next: number; more: boolean }> {
-    const from = parse(cursorSchema, cursor, "cursor");
-    const limit = parse(limitSchema, options.limit, "limit");
+    const from = parseInput(cursorSchema, cursor, "cursor");
+    const limit = parseInput(limitSchema, options.limit, "limit");
     return await this.#s.read(() => {
       const rows = this.#s.stmt(`${FEED_SQL} WHERE v.seq > ? ORDER BY v.seq LIMIT ?`).all(
         from,
@@ -188,7 +179,7 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   async changesFor(ids: readonly string[]): Promise<ReplicaChange[]> {
-    const keys = parse(
+    const keys = parseInput(
       z.array(keySchema).max(REPLICA_PAGE_MAX, { error: `must hold at most ${REPLICA_PAGE_MAX} ids` }),
       ids,
       "ids",
@@ -203,8 +194,8 @@ export class SqliteReplication implements ReplicationStore {
     changes: readonly ReplicaChange[],
     options: { from: string },
   ): Promise<{ applied: number; ignored: number }> {
-    const batch = parse(batchSchema, changes, "changes");
-    const from = parse(peerSchema, options.from, "from");
+    const batch = parseInput(batchSchema, changes, "changes");
+    const from = parseInput(peerSchema, options.from, "from");
     return await this.#s.write(
       () => {
         this.#s.stmt("UPDATE replica_node SET applying = 1 WHERE id = 1").run();
@@ -365,7 +356,7 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   async versions(namespace: string, options: { after?: string; limit: number }): Promise<ReplicaVersion[]> {
-    const limit = parse(limitSchema, options.limit, "limit");
+    const limit = parseInput(limitSchema, options.limit, "limit");
     return await this.#s.read(() =>
       this.#s.stmt(
         `SELECT id, hlc, origin, state FROM replica_versions WHERE namespace = ? AND id > ?
@@ -375,7 +366,7 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   async cursor(peer: string, direction: "pull" | "push"): Promise<number> {
-    const key = parse(peerSchema, peer, "peer");
+    const key = parseInput(peerSchema, peer, "peer");
     return await this.#s.read(() =>
       (this.#s.stmt("SELECT value FROM replica_cursors WHERE peer = ? AND direction = ?").get(
         key,
@@ -387,9 +378,9 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   async advanceCursor(peer: string, direction: "pull" | "push", value: number): Promise<void> {
-    const key = parse(peerSchema, peer, "peer");
-    const position = parse(cursorSchema, value, "value");
-    parse(directionSchema, direction, "direction");
+    const key = parseInput(peerSchema, peer, "peer");
+    const position = parseInput(cursorSchema, value, "value");
+    parseInput(directionSchema, direction, "direction");
     // Bookkeeping, like the curator's cursor: not in the audit trail.
     await this.#s.write(() => {
       this.#s.stmt(
@@ -400,8 +391,8 @@ export class SqliteReplication implements ReplicationStore {
   }
 
   async resetCursor(peer: string, direction: "pull" | "push"): Promise<void> {
-    const key = parse(peerSchema, peer, "peer");
-    parse(directionSchema, direction, "direction");
+    const key = parseInput(peerSchema, peer, "peer");
+    parseInput(directionSchema, direction, "direction");
     await this.#s.write(() => {
       this.#s.stmt("DELETE FROM replica_cursors WHERE peer = ? AND direction = ?").run(key, direction);
     }, () => null);
