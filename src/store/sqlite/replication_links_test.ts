@@ -343,6 +343,9 @@ Deno.test("a link changed on a node that had not seen its memory's delete still 
     for (const s of [b!, c!]) await s.replication.apply(await everything(a!), { from: "a" });
     await a!.softDelete(m, { now: LATER, actor: "t" });
     // b invalidates the link afterwards: its live version is newer than a's tombstone of the link.
+    // Stamps come from SQLite's wall clock; within one millisecond a's counter could still be ahead
+    // of b's, so the later change waits for the clock to move on.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await b!.graph.invalidate({ source_id: m, target_id: n, relation: "related_to" }, { validUntil: END });
     const fromA = await everything(a!);
     const fromB = await everything(b!);
