@@ -288,6 +288,9 @@ async function benchSize(
       await Deno.mkdir(options.dbCache!, { recursive: true });
       await Deno.copyFile(db, cached);
     }
+    // The file was just written (seeded or copied, 500 MB at 100k): wait for the kernel to write it
+    // out, so that the rows measure the product rather than the disk's writeback of that file.
+    await syncToDisk(db);
     const reopened = await openInProcess(db, ACTOR, options.seed, modelsDir);
     inproc = inProcessDriverOf(reopened.deps, reopened.ctx);
     if (modelsDir) {
@@ -352,6 +355,15 @@ async function benchSize(
     return result;
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function syncToDisk(path: string): Promise<void> {
+  const file = await Deno.open(path, { read: true, write: true });
+  try {
+    await file.sync();
+  } finally {
+    file.close();
   }
 }
 

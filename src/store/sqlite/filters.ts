@@ -52,7 +52,9 @@ export function filterClause(filter: MemoryFilter, now: string): Clause {
   }
   if (filter.excludeSuperseded) {
     // Any valid successor hides a memory, even one the reader cannot see (the rule as specified).
-    parts.push(`NOT EXISTS (SELECT 1 FROM memory_links l
+    // The index of live 'supersedes' links alone is small and hot; the planner, which has no
+    // statistics to tell, would pick the index of every link's target (migration 0017).
+    parts.push(`NOT EXISTS (SELECT 1 FROM memory_links l INDEXED BY memory_links_superseded
       WHERE l.target_id = m.id AND l.relation = 'supersedes' AND l.deleted_at IS NULL
         AND l.valid_from <= @now AND (l.valid_until IS NULL OR l.valid_until > @now))`);
   }
