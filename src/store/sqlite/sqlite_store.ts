@@ -79,8 +79,17 @@ const TOUCH_ACCESS_SQL = `UPDATE memories SET
     last_accessed_at = @now
   WHERE ${TOUCH_WHERE} RETURNING id, namespace`;
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => "\\" + c);
+/**
+ * The least string above every string that starts with `prefix`, in SQLite's BINARY order (UTF-8
+ * bytes, which is code point order): the prefix with its last code point raised by one. Undefined
+ * when no such bound exists (an empty prefix, or one ending in U+10FFFF).
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  const points = [...prefix];
+  const last = points.pop()?.codePointAt(0);
+  if (last === undefined || last >= 0x10ffff) return undefined;
+  // The surrogate range holds no code points: the next one after U+D7FF is U+E000.
+  return points.join("") + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
 }
 
 /** How far into the federation feed a view's writes went, passed up to the view it was made from. */
@@ -369,9 +378,18 @@ export class SqliteStore implements MemoryStore {
     const exact = this.#stmt("SELECT * FROM memories WHERE id = ? AND deleted_at IS NULL")
       .get(idOrPrefix) as MemoryRow | undefined;
     if (exact) return exact;
-    const rows = this.#stmt(
-      "SELECT * FROM memories WHERE id LIKE ? ESCAPE '\\' AND deleted_at IS NULL LIMIT 2",
-    ).all(escapeLike(idOrPrefix) + "%") as MemoryRow[];
+    // A prefix is a range of the id index (a LIKE would read every row: 180 ms at 100k memories).
+    // Ids are UUIDs, case-insensitive on input (RFC 4122), so a prefix in capitals finds them too.
+    const byId = new Map<string, MemoryRow>();
+    for (const prefix of new Set([idOrPrefix, idOrPrefix.toLowerCase()])) {
+      const end = prefixEnd(prefix);
+      const rows = end === undefined
+        ? this.#stmt("SELECT * FROM memories WHERE id >= ? AND deleted_at IS NULL LIMIT 2").all(prefix)
+        : this.#stmt("SELECT * FROM memories WHERE id >= ? AND id < ? AND deleted_at IS NULL LIMIT 2")
+          .all(prefix, end);
+      for (const row of rows as MemoryRow[]) if (row.id.startsWith(prefix)) byId.set(row.id, row);
+    }
+    const rows = [...byId.values()];
     if (rows.length === 0) {
       const archived = this.#stmt("SELECT id FROM memories WHERE id = ? AND removal = 'archived'").get(
         idOrPrefix,

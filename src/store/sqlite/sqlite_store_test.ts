@@ -9,7 +9,7 @@ import { queryTerms } from "../../recall/query_terms.ts";
 import type { MemoryDraft } from "../store.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
 import { nativeAddonPath } from "./open.ts";
-import { SqliteStore } from "./sqlite_store.ts";
+import { prefixEnd, SqliteStore } from "./sqlite_store.ts";
 
 const NOW = "2026-06-01T12:00:00.000Z";
 const config = resolveConfig({});
@@ -171,9 +171,25 @@ Deno.test("SqliteStore.get() accepts a unique id prefix and refuses an ambiguous
     await rejects(store.get("abc"), "conflict", /matches more than one/);
     await rejects(store.get("abd"), "not_found", /"abd"/);
     await rejects(store.get("%"), "not_found", /"%"/);
+    // UUIDs are case-insensitive on input; LIKE's wildcards are plain characters in a prefix.
+    assert.equal((await store.get("ABC1")).id, a.memory.id);
+    await rejects(store.get("abc_"), "not_found", /"abc_"/);
+    await rejects(store.get("abc1111%"), "not_found", /"abc1111%"/);
   } finally {
     store.close();
   }
+});
+
+Deno.test("prefixEnd() bounds exactly the strings that start with a prefix, in code point order", () => {
+  assert.equal(prefixEnd("abc"), "abd");
+  assert.equal(prefixEnd("a9"), "a:");
+  assert.equal(prefixEnd("x\u{D7FF}"), "x\u{E000}");
+  assert.equal(prefixEnd("é"), "ê");
+  assert.equal(prefixEnd("z\u{10FFFF}"), undefined);
+  assert.equal(prefixEnd(""), undefined);
+  // Every string with the prefix is below the bound, and the first string above them is not.
+  for (const s of ["abc", "abc\u{10FFFF}", "abc~~", "abcé"]) assert.ok(s >= "abc" && s < prefixEnd("abc")!);
+  assert.ok(!("abd" < prefixEnd("abc")!));
 });
 
 Deno.test("SqliteStore keeps the FTS index in step with updates and leaves expired memories out", async () => {
