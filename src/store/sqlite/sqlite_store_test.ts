@@ -408,3 +408,37 @@ Deno.test("SqliteStore.open() waits out another connection's lock on a new file 
     if (other.open) other.close();
   }
 });
+
+Deno.test("stats() counts live memories by tier without the expired, deleted or archived ones", async () => {
+  const store = await SqliteStore.open(await tempDb(), { now: NOW });
+  try {
+    // Archived first (expired at 10:30, collected at 10:45), so that the later ones stay.
+    await upsert(
+      store,
+      draft({ title: "short, archived", tier: "short", expires_at: "2026-06-01T10:30:00.000Z" }),
+    );
+    const archived = await store.archive.archiveExpired({
+      now: "2026-06-01T10:45:00.000Z",
+      actor: "t",
+      dryRun: false,
+      limit: 10,
+    });
+    assert.deepEqual(archived.map((m) => m.title), ["short, archived"]);
+    const past = "2026-06-01T11:00:00.000Z";
+    await upsert(store, draft({ title: "long", tier: "long", expires_at: null }));
+    await upsert(store, draft({ title: "mid" }));
+    await upsert(store, draft({ title: "mid, expired", expires_at: past }));
+    await upsert(store, draft({ title: "short, expired", tier: "short", expires_at: past }));
+    const gone = (await upsert(store, draft({ title: "mid, deleted" }))).memory;
+    await store.softDelete(gone.id, { now: NOW, actor: "t" });
+    const stats = await store.stats({ now: NOW, soonSeconds: 86_400 });
+    // The short tier has only expired or archived memories: it is not listed.
+    assert.deepEqual(stats.byTier, { long: 1, mid: 1 });
+    assert.equal(stats.total, 2);
+    assert.deepEqual(stats.byNamespace, { global: 2 });
+    assert.equal(stats.deleted, 1, "archived memories are not counted as deleted");
+    assert.equal(stats.expiringSoon, 0, "the live mid-tier memory expires in 7 days");
+  } finally {
+    store.close();
+  }
+});

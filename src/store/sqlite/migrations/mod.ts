@@ -16,6 +16,7 @@ import * as m0014 from "./0014_curator.ts";
 import * as m0015 from "./0015_replication.ts";
 import * as m0016 from "./0016_link_replication.ts";
 import * as m0017 from "./0017_recall_indexes.ts";
+import * as m0018 from "./0018_stats_indexes.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, ...m0015 },
   { version: 16, ...m0016 },
   { version: 17, ...m0017 },
+  { version: 18, ...m0018 },
 ];
