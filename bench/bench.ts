@@ -312,6 +312,9 @@ async function benchSize(
         await inproc?.close();
         inproc = undefined;
       }
+      // Closing the previous surface's connection checkpointed its writes (each recall's touch) into
+      // the file: let the disk take them before this surface is measured, as before the first.
+      await syncToDisk(db);
       const driver = surface === "inproc" ? inproc! : await openDriver(surface, db, ACTOR, serverArgs);
       try {
         const plan = options.plan;
