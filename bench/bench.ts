@@ -22,6 +22,7 @@ import { measureRows, median, type Plan, type RowMeasurement } from "./_measure.
 import { type OpSpec, opSpecs, ROWS, STORED_QUERY_SHARE, stream, writesLast } from "./_ops.ts";
 import { connectServerMemory, entityOf, seedPeer, serverMemoryVersion } from "./_peer.ts";
 import { seedDatabase } from "./_seed.ts";
+import { mixSeed } from "./_prng.ts";
 import { dirname } from "node:path";
 import { drainQueue } from "../src/recall/embed_worker.ts";
 import { readManifest } from "../src/models/model_set.ts";
@@ -39,6 +40,8 @@ import {
 import { type Draft, Workload } from "./_workload.ts";
 
 const DEFAULT_SEED = 20_240_601;
+/** Mixed into the seed for the ids of memories stored while measuring. */
+const MEASURED_IDS = 0x6d656173;
 const DEFAULT_MODELS = "test/fixtures/models";
 const DATA_DIR = "data/bench";
 const ACTOR = "bench:bench";
@@ -291,7 +294,9 @@ async function benchSize(
     // The file was just written (seeded or copied, 500 MB at 100k): wait for the kernel to write it
     // out, so that the rows measure the product rather than the disk's writeback of that file.
     await syncToDisk(db);
-    const reopened = await openInProcess(db, ACTOR, options.seed, modelsDir);
+    // Memories stored while measuring take ids from a stream of their own: this connection's would
+    // start again at the seeded memories' first id (and a cached copy's ids were never drawn here).
+    const reopened = await openInProcess(db, ACTOR, mixSeed(options.seed, MEASURED_IDS), modelsDir);
     inproc = inProcessDriverOf(reopened.deps, reopened.ctx);
     if (modelsDir) {
       const config = `${dir}/config.json`;
