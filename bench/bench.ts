@@ -66,6 +66,7 @@ function usage(): string {
     "  --semantic-sizes L  sizes with the semantic rows, after embedding the seeded memories (default 1000,10000)",
     "  --only LIST         measure only these rows (row names, or operation names for all their rows)",
     "  --db-cache DIR      keep each seeded database under DIR (inside ./data) and start from it next time",
+    "  --results DIR       where the JSON and Markdown reports go (default bench/results)",
   ].join("\n");
 }
 
@@ -83,6 +84,8 @@ interface Options {
   only: string[] | undefined;
   /** Where seeded databases are kept between runs; undefined seeds afresh every time. */
   dbCache: string | undefined;
+  /** Where the JSON and Markdown reports go. */
+  results: string;
 }
 
 function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -133,6 +136,7 @@ function parseOptions(args: string[]): Options | undefined {
       "semantic-sizes": { type: "string" },
       only: { type: "string" },
       "db-cache": { type: "string" },
+      results: { type: "string", default: "bench/results" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -170,6 +174,7 @@ function parseOptions(args: string[]): Options | undefined {
     semanticSizes: sizeList("semantic-sizes", values["semantic-sizes"] ?? "1000,10000"),
     only: onlyList(values.only),
     dbCache: values["db-cache"],
+    results: values.results,
   };
 }
 
@@ -534,7 +539,7 @@ async function main(): Promise<number> {
       sizes: peerSizes,
     };
   }
-  const path = await writeBenchReport(report);
+  const path = await writeBenchReport(report, options.results);
   console.log(renderText(report));
   console.log("");
   const failed = report.budgets.filter((b) => b.pass === false);
@@ -546,7 +551,7 @@ async function main(): Promise<number> {
       : `${failed.length} budget(s) not ${HEADROOM}x inside: ${failed.map((b) => b.key).join(", ")}.`,
   );
   console.log(
-    `Wrote ${path}, bench/results/bench-latest.json and bench-latest.md (${
+    `Wrote ${path}, ${options.results}/bench-latest.json and bench-latest.md (${
       report.durationSeconds.toFixed(0)
     } s).`,
   );
