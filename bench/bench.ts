@@ -51,7 +51,8 @@ const MAX_ROUND_MS = 4000;
 
 function usage(): string {
   return [
-    "Usage: deno task bench [--sizes 1000,10000,100000] [--surface inproc,mcp,http] [--quick] [options]",
+    "Usage: ai-memory bench (deno task cli bench, or deno task bench) [--sizes 1000,10000,100000]",
+    "         [--surface inproc,mcp,http] [--quick] [options]",
     "  --sizes LIST        database sizes (default 1000,10000,100000)",
     "  --quick             sizes 1000,10000",
     "  --surface LIST      inproc, mcp, http or all (default inproc); each is measured at every size",
@@ -492,7 +493,14 @@ async function comparePeer(size: number, options: Options, calibration: Calibrat
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(Deno.args);
+  let options: Options | undefined;
+  try {
+    options = parseOptions(Deno.args);
+  } catch (err) {
+    // Bad flags, as every CLI command answers them: exit 2, the flag named on stderr.
+    console.error(`error (invalid_input): ${(err as Error).message}\n${usage()}`);
+    return 2;
+  }
   if (!options) {
     console.log(usage());
     return 0;

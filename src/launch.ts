@@ -6,6 +6,14 @@ import { federationCliPaths, permissionFlags, type Surface } from "./deploy/perm
 import { loadConfig } from "./runtime.ts";
 
 const args = Deno.args;
+
+// `ai-memory bench`: the benchmark (bench/bench.ts, from a source checkout) with the `bench`
+// permission set of deno.json; it starts its own servers with theirs.
+if (args[0] === "bench") {
+  const bench = decodeURIComponent(new URL("../bench/bench.ts", import.meta.url).pathname);
+  Deno.exit(await run(["-P=bench"], bench, args.slice(1)));
+}
+
 const surface: Surface = args[0] === "serve" ? "serve" : args[0] === "mcp" ? "mcp" : "cli";
 const { values } = parseArgs({
   args,
@@ -44,17 +52,22 @@ try {
 }
 
 const main = decodeURIComponent(new URL("./main.ts", import.meta.url).pathname);
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", ...flags, main, ...args],
-  stdin: "inherit",
-  stdout: "inherit",
-  stderr: "inherit",
-}).spawn();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => {
-    try {
-      child.kill(signal);
-    } catch { /* already gone */ }
-  });
+Deno.exit(await run(flags, main, args));
+
+/** Run `module` with `flags` and `moduleArgs`, stdio forwarded and signals passed on; its exit code. */
+async function run(flags: string[], module: string, moduleArgs: string[]): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, module, ...moduleArgs],
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+    });
+  }
+  return (await child.status).code;
 }
-Deno.exit((await child.status).code);

@@ -39,3 +39,23 @@ Deno.test("launcher: a path with a comma is refused before any process starts", 
   assert.equal(out.code, 2);
   assert.match(out.stderr, /must not contain a comma/);
 });
+
+Deno.test("launcher: `bench` runs the benchmark with its own permission set; main.ts without it says where it is", async () => {
+  const help = await launch(["bench", "--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: ai-memory bench/);
+  const bad = await launch(["bench", "--sizes", "ten"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /error \(invalid_input\): --sizes/);
+  const unknown = await launch(["bench", "--size", "1000"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--size/);
+  // Without the launcher (as a compiled binary runs), the command explains instead of failing oddly.
+  const direct = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=cli", "src/main.ts", "bench", "--quick"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(direct.code, 2);
+  assert.match(decoder.decode(direct.stderr), /bench: the benchmark runs from a source checkout/);
+});

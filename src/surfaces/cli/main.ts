@@ -309,6 +309,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (_opts, command: Command) => {
       await io.mcp(command.optsWithGlobals() as GlobalFlags);
     });
+  // The launcher (deno task cli bench) runs bench/bench.ts itself; a process that gets here (a compiled
+  // binary, or src/main.ts run directly) has no benchmark to run.
+  program.command("bench")
+    .description("Benchmark every budgeted operation (from a source checkout: deno task cli bench --help)")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new MemoryError(
+        "invalid_input",
+        "Invalid input: bench: the benchmark runs from a source checkout, through the launcher " +
+          "(`npx deno task cli bench --help`, or `deno task bench`); this program does not carry it",
+      );
+    });
   program.command("config")
     .description("Show the effective configuration (secrets redacted)")
     .argument("[action]", "show", "show")
