@@ -127,7 +127,7 @@ function recentByIdf(
   const recent = session.stmt(RECENT_IDS_SQL).pluck();
   for (const t of terms) {
     const idf = ftsIdf(options.rows, t.docs);
-    for (const seq of recent.all(ftsMatch([t.term], "any"), Math.min(ids.length, t.docs)) as number[]) {
+    for (const seq of recent.all(ftsMatch([t.term], "any"), ids.length) as number[]) {
       const r = relevance.get(seq);
       if (r !== undefined) relevance.set(seq, r + idf);
     }
