@@ -372,6 +372,7 @@ async function benchSize(
   }
 }
 
+/** Wait until the file's written pages are on disk (fsync). */
 async function syncToDisk(path: string): Promise<void> {
   const file = await Deno.open(path, { read: true, write: true });
   try {
