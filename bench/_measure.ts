@@ -57,13 +57,10 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/**
- * Measure `specs` through `call` in `plan.rounds` interleaved rounds; `call` is told which spec (its
- * index) it serves, so rows of several surfaces can share the rounds.
- */
+/** Measure `specs` through `call` in `plan.rounds` interleaved rounds. */
 export async function measureRows(
   specs: readonly OpSpec[],
-  call: (op: string, input: Record<string, unknown>, k: number) => Promise<Record<string, unknown>>,
+  call: (op: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>,
   plan: Plan,
   options: {
     calibration?: Calibration;
@@ -91,7 +88,7 @@ export async function measureRows(
         ) break;
         const input = spec.input(plan.repeatInputs ? i : round * calls + i);
         const started = performance.now();
-        const out = await call(spec.op, input, k);
+        const out = await call(spec.op, input);
         const elapsed = performance.now() - started;
         const returned = spec.check(out);
         if (i >= plan.warmup) {

@@ -196,7 +196,7 @@ export function opSpecs(
 }
 
 /** The rows split into [reading rows, writing rows]: measure the writes last, as they grow the database. */
-export function writesLast<T extends OpSpec>(specs: readonly T[]): [T[], T[]] {
+export function writesLast(specs: readonly OpSpec[]): [OpSpec[], OpSpec[]] {
   const writes = (s: OpSpec) => s.op === "memory_store";
   return [specs.filter((s) => !writes(s)), specs.filter(writes)];
 }

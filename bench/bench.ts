@@ -255,7 +255,7 @@ async function cachedSeeding(
   };
 }
 
-/** Seed one database, then measure every row through every surface, in shared interleaved rounds. */
+/** Seed one database, then measure every row through each surface in turn. */
 async function benchSize(
   size: number,
   options: Options,
@@ -317,59 +317,51 @@ async function benchSize(
       dbBytes: 0,
       rows: [],
     };
-    // Every surface at once, on the one file (several processes may share it): their rows run in the
-    // same interleaved rounds, so the surfaces of one run see the same moments of the machine.
-    const open: { surface: SurfaceName; driver: Driver; server: ProcessPeak }[] = [];
-    try {
-      for (const surface of options.surfaces) {
-        const driver = surface === "inproc" ? inproc! : await openDriver(surface, db, ACTOR, serverArgs);
-        open.push({ surface, driver, server: new ProcessPeak(() => driver.pid()) });
+    for (const surface of options.surfaces) {
+      // The other surfaces run their own server process on the file: close this connection first.
+      if (surface !== "inproc") {
+        await inproc?.close();
+        inproc = undefined;
       }
-      const plan = options.plan;
-      const pool = plan.rounds * (plan.warmup + plan.perRound);
-      const entries = open.flatMap(({ surface, driver }) =>
-        opSpecs(workload, ids, { seed: options.seed, size, surface, pool, semantic })
-          .filter((spec) => selected(spec, options.only))
-          .map((spec) => ({ ...spec, surface, call: driver.call }))
-      );
-      const afterRound = async () => {
-        for (const { server } of open) await server.sample();
-      };
-      // Reading rows first, on exactly `size` memories; memory_store last, as it adds memories.
-      const measured: { surface: SurfaceName; m: RowMeasurement }[] = [];
-      for (const group of writesLast(entries)) {
-        const rows = await measureRows(group, (op, input, k) => group[k]!.call(op, input), plan, {
-          calibration,
-          rss,
-          afterRound,
+      // Closing the previous surface's connection checkpointed its writes (each recall's touch) into
+      // the file: let the disk take them before this surface is measured, as before the first.
+      await syncToDisk(db);
+      const driver = surface === "inproc" ? inproc! : await openDriver(surface, db, ACTOR, serverArgs);
+      try {
+        const plan = options.plan;
+        const pool = plan.rounds * (plan.warmup + plan.perRound);
+        const specs = opSpecs(workload, ids, { seed: options.seed, size, surface, pool, semantic })
+          .filter((spec) => selected(spec, options.only));
+        const server = new ProcessPeak(() => driver.pid());
+        const afterRound = () => server.sample();
+        // Reading rows first, on exactly `size` memories; memory_store last, as it adds memories.
+        const measured: RowMeasurement[] = [];
+        for (const group of writesLast(specs)) {
+          measured.push(...await measureRows(group, driver.call, plan, { calibration, rss, afterRound }));
+        }
+        measured.sort((a, b) => ROWS.indexOf(a.row) - ROWS.indexOf(b.row));
+        const rows = measured.map((m): BenchRow => {
+          const row: BenchRow = {
+            surface,
+            size,
+            row: m.row,
+            op: m.op,
+            stats: m.stats,
+            throughput: m.throughput,
+          };
+          if (m.meanHits !== undefined) row.meanHits = m.meanHits;
+          const budget = judgeBudget(m.row, m.stats);
+          if (budget) row.budget = budget;
+          return row;
         });
-        rows.forEach((m, k) => measured.push({ surface: group[k]!.surface, m }));
-      }
-      for (const { surface, server } of open) {
-        const rows = measured.filter((x) => x.surface === surface).map(({ m }) => m)
-          .sort((a, b) => ROWS.indexOf(a.row) - ROWS.indexOf(b.row))
-          .map((m): BenchRow => {
-            const row: BenchRow = {
-              surface,
-              size,
-              row: m.row,
-              op: m.op,
-              stats: m.stats,
-              throughput: m.throughput,
-            };
-            if (m.meanHits !== undefined) row.meanHits = m.meanHits;
-            const budget = judgeBudget(m.row, m.stats);
-            if (budget) row.budget = budget;
-            return row;
-          });
         logRows(surface, size, rows);
         result.rows.push(...rows);
         if (server.peak !== undefined && surface !== "inproc") {
           result.serverPeakRssBytes[surface] = server.peak;
         }
+      } finally {
+        if (surface !== "inproc") await driver.close();
       }
-    } finally {
-      for (const { surface, driver } of open) if (surface !== "inproc") await driver.close();
     }
     await inproc?.close();
     result.rss.peakBytes = rss.peak;
