@@ -30,6 +30,14 @@ export interface Seeding {
 const STORE = operation("memory_store");
 
 /**
+ * Where `--db-cache DIR` keeps the seeded database of one seed and size (with its vectors when
+ * `semantic`), so every benchmark that seeds the same workload starts from the same file.
+ */
+export function cachedDatabasePath(dir: string, seed: number, size: number, semantic = false): string {
+  return `${dir}/bench-${seed}-${size}${semantic ? "-semantic" : ""}.db`;
+}
+
+/**
  * Store the workload's next `size` memories and `size * linksPerMemory` random links between them.
  * @returns the new memories' ids (in order) and the timings
  */

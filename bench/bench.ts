@@ -21,7 +21,7 @@ import { machineDetails } from "./_machine.ts";
 import { measureRows, median, type Plan, type RowMeasurement } from "./_measure.ts";
 import { type OpSpec, opSpecs, ROWS, STORED_QUERY_SHARE, stream, writesLast } from "./_ops.ts";
 import { connectServerMemory, entityOf, seedPeer, serverMemoryVersion } from "./_peer.ts";
-import { seedDatabase } from "./_seed.ts";
+import { cachedDatabasePath, seedDatabase } from "./_seed.ts";
 import { mixSeed } from "./_prng.ts";
 import { dirname } from "node:path";
 import { drainQueue } from "../src/recall/embed_worker.ts";
@@ -274,7 +274,7 @@ async function benchSize(
     const modelsDir = semantic ? await placeModels(options.models!, `${dir}/models`) : undefined;
     const cached = options.dbCache === undefined
       ? undefined
-      : `${options.dbCache}/bench-${options.seed}-${size}${semantic ? "-semantic" : ""}.db`;
+      : cachedDatabasePath(options.dbCache, options.seed, size, semantic);
     const fromCache = cached !== undefined && await fileSize(cached) > 0;
     if (fromCache) {
       progress(`  from the cache ${cached}`);
@@ -297,9 +297,6 @@ async function benchSize(
       await Deno.mkdir(options.dbCache!, { recursive: true });
       await Deno.copyFile(db, cached);
     }
-    // The file was just written (seeded or copied, 500 MB at 100k): wait for the kernel to write it
-    // out, so that the rows measure the product rather than the disk's writeback of that file.
-    await syncToDisk(db);
     // Memories stored while measuring take ids from a stream of their own: this connection's would
     // start again at the seeded memories' first id (and a cached copy's ids were never drawn here).
     const reopened = await openInProcess(db, ACTOR, mixSeed(options.seed, MEASURED_IDS), modelsDir);
@@ -323,8 +320,9 @@ async function benchSize(
         await inproc?.close();
         inproc = undefined;
       }
-      // Closing the previous surface's connection checkpointed its writes (each recall's touch) into
-      // the file: let the disk take them before this surface is measured, as before the first.
+      // The file was just written (seeded or copied: 500 MB at 100k), or closing the previous surface's
+      // connection checkpointed its writes into it: wait for the kernel to write it out, so that the
+      // rows measure the product rather than the disk's writeback.
       await syncToDisk(db);
       const driver = surface === "inproc" ? inproc! : await openDriver(surface, db, ACTOR, serverArgs);
       try {

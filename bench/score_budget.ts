@@ -15,7 +15,7 @@ import { VERSION } from "../src/version.ts";
 import { machineInfo } from "./_machine.ts";
 import { mixSeed, mulberry32 } from "./_prng.ts";
 import { writeResultFiles } from "./_results.ts";
-import { seedDatabase } from "./_seed.ts";
+import { cachedDatabasePath, seedDatabase } from "./_seed.ts";
 import { summarise } from "./_stats.ts";
 import { seededIds } from "./_surfaces.ts";
 import { Workload } from "./_workload.ts";
@@ -56,7 +56,7 @@ const startedAt = new Date().toISOString();
 /** The seeded database: from the bench's cache (same file name as `deno task bench`), or seeded now. */
 async function seeded(workload: Workload): Promise<string> {
   const db = `${dir}/seeded.db`;
-  const cached = values["db-cache"] && `${values["db-cache"]}/bench-${SEED}-${SIZE}.db`;
+  const cached = values["db-cache"] && cachedDatabasePath(values["db-cache"], SEED, SIZE);
   if (cached && (await Deno.stat(cached).catch(() => null))) {
     console.error(`from the cache ${cached}`);
     await Deno.copyFile(cached, db);
