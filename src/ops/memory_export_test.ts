@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { catalogOp } from "../../test/support/catalog_ops.ts";
 import { loadConfig, openDeps } from "../runtime.ts";
 import { invokeOperation } from "./invoke.ts";
+import { tempDataDir } from "../../test/support/processes.ts";
 
 Deno.test("memory_export with as_agent exports only what that reader may see, and the links among them", async () => {
-  await Deno.mkdir("data/tmp", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: "data/tmp", prefix: "export-" });
+  const dir = await tempDataDir();
   const deps = await openDeps(loadConfig({ db: `${dir}/e.db` }));
   deps.log = { debug() {}, info() {}, warn() {}, error() {} };
   const ctx = { ...deps, actor: "author" };

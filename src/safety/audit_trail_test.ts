@@ -5,13 +5,13 @@ import { invokeOperation } from "../ops/invoke.ts";
 import { fixedClock } from "../core/clock.ts";
 import { exportAuditTrail, verifyAuditTrail } from "./audit_trail.ts";
 import { auditHash } from "../core/audit_chain.ts";
+import { tempDataDir } from "../../test/support/processes.ts";
 
 // deno-lint-ignore no-explicit-any
 type Loose = Record<string, any>;
 
 Deno.test("every write operation appends one audit record per change, with the caller, the operation and the ids; reads and refusals append none", async () => {
-  await Deno.mkdir("data/tmp", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: "data/tmp", prefix: "audit-" });
+  const dir = await tempDataDir();
   const deps = await openDeps(loadConfig({ db: `${dir}/a.db` }));
   deps.log = { debug() {}, info() {}, warn() {}, error() {} };
   deps.clock = fixedClock(new Date("2026-01-02T03:04:05.000Z"));

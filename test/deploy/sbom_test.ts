@@ -7,6 +7,7 @@ import { generateSbom, main as sbomMain } from "../../scripts/sbom.ts";
 import type { Output } from "../../scripts/sbom/output.ts";
 import { disallowedTerms, parseSpdxExpression } from "../../scripts/sbom/spdx.ts";
 import { VERSION } from "../../src/version.ts";
+import { tempDataDir } from "../support/processes.ts";
 
 // Paths at the repository root that the tests read besides ./data, ./node_modules, ./src, ./test.
 const LOCK = "package-lock.json";
@@ -52,11 +53,6 @@ function capture(): { output: Output; text: () => { out: string; err: string } }
     output: { out: (t) => void (out += t), err: (t) => void (err += t) },
     text: () => ({ out, err }),
   };
-}
-
-async function tempDir(): Promise<string> {
-  await Deno.mkdir("data/tmp", { recursive: true });
-  return await Deno.makeTempDir({ dir: "data/tmp", prefix: "sbom-" });
 }
 
 function expectedPurl(lockPath: string, version: string): string {
@@ -160,7 +156,7 @@ Deno.test("generateSbom() writes valid-looking CycloneDX 1.6 with the product, r
 });
 
 Deno.test("sbom.ts: two runs write byte-identical files, and the committed SBOM is up to date", async () => {
-  const dir = await tempDir();
+  const dir = await tempDataDir();
   try {
     const args = ["--lock", LOCK, "--models", MANIFEST, "--out"];
     const first = capture();
@@ -255,7 +251,7 @@ async function syntheticTree(dir: string, modelSha256?: string): Promise<void> {
 }
 
 Deno.test("generateSbom() on a synthetic tree: purl encoding, hashes, licence fallback and unknown, scope, models", async () => {
-  const dir = await tempDir();
+  const dir = await tempDataDir();
   try {
     await syntheticTree(dir);
     const result = await generateSbom({
@@ -311,7 +307,7 @@ Deno.test("generateSbom() on a synthetic tree: purl encoding, hashes, licence fa
 });
 
 Deno.test("generateSbom() refuses a model file whose SHA-256 differs from the manifest", async () => {
-  const dir = await tempDir();
+  const dir = await tempDataDir();
   try {
     await syntheticTree(dir, "a".repeat(64));
     await assert.rejects(
@@ -324,7 +320,7 @@ Deno.test("generateSbom() refuses a model file whose SHA-256 differs from the ma
 });
 
 Deno.test("licence_check.ts fails on a synthetic SBOM with a GPL-3.0-only and an unknown licence", async () => {
-  const dir = await tempDir();
+  const dir = await tempDataDir();
   try {
     await syntheticTree(dir);
     const out = `${dir}/bom.json`;

@@ -5,10 +5,35 @@ import { Client, StdioClientTransport } from "./mcp_client.ts";
 const MAIN = "src/main.ts";
 const decoder = new TextDecoder();
 
-/** A fresh directory under ./data (the only place the permission sets may write). */
+// The directories tempDataDir() made in this test process, removed when it exits.
+const madeDirs: string[] = [];
+let removalArmed = false;
+
+/** Remove this process's test directories; AI_MEMORY_KEEP_TEST_DIRS=1 keeps them to look into. */
+function removeMadeDirs(): void {
+  if (Deno.env.get("AI_MEMORY_KEEP_TEST_DIRS") === "1") return;
+  for (const dir of madeDirs.splice(0)) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Already gone, or still held open (Windows): the next clean clone does not have it.
+    }
+  }
+}
+
+/**
+ * A fresh directory under ./data (the only place the permission sets may write), removed with
+ * everything in it when the test process exits.
+ */
 export async function tempDataDir(): Promise<string> {
   await Deno.mkdir("data/tmp", { recursive: true });
-  return await Deno.makeTempDir({ dir: "data/tmp", prefix: "test-" });
+  const dir = await Deno.makeTempDir({ dir: "data/tmp", prefix: "test-" });
+  madeDirs.push(dir);
+  if (!removalArmed) {
+    removalArmed = true;
+    globalThis.addEventListener("unload", removeMadeDirs);
+  }
+  return dir;
 }
 
 /** A running HTTP server. */

@@ -15,13 +15,13 @@ import { MIGRATIONS } from "./migrations/mod.ts";
 import { nativeAddonPath } from "./open.ts";
 import type { SqliteSession } from "./session.ts";
 import { migrate } from "./migrate.ts";
+import { tempDataDir } from "../../../test/support/processes.ts";
 
 const NOW = "2026-06-01T12:00:00.000Z";
 
 /** A migrated database file with `texts` stored in order (seq 1, 2, ...), and a session on it. */
 async function corpus(texts: string[]): Promise<{ db: Database.Database; session: SqliteSession }> {
-  await Deno.mkdir("data/tmp", { recursive: true });
-  const path = `${await Deno.makeTempDir({ dir: "data/tmp", prefix: "bm25-" })}/t.db`;
+  const path = `${await tempDataDir()}/t.db`;
   const db = new Database(path, { nativeBinding: nativeAddonPath() });
   db.pragma("journal_mode = WAL");
   await migrate(db, MIGRATIONS, { now: NOW, retryMs: 1000 });

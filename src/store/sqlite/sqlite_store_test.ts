@@ -10,14 +10,14 @@ import type { MemoryDraft } from "../store.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
 import { nativeAddonPath } from "./open.ts";
 import { prefixEnd, SqliteStore } from "./sqlite_store.ts";
+import { tempDataDir } from "../../../test/support/processes.ts";
 
 const NOW = "2026-06-01T12:00:00.000Z";
 const config = resolveConfig({});
 const LATEST = MIGRATIONS.at(-1)!.version;
 
 async function tempDb(): Promise<string> {
-  await Deno.mkdir("data/tmp", { recursive: true });
-  return `${await Deno.makeTempDir({ dir: "data/tmp", prefix: "store-" })}/t.db`;
+  return `${await tempDataDir()}/t.db`;
 }
 
 /** A draft in "global" that expires as a mid-tier memory stored at NOW would. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defineOperation, type Deps, type Operation, READ_ONLY } from "../../ops/operation.ts";
 import { loadConfig, openDeps } from "../../runtime.ts";
 import { createApp } from "./app.ts";
+import { tempDataDir } from "../../../test/support/processes.ts";
 
 /** Operations that fail in ways no real operation should: the seams for these tests. */
 const failing = [
@@ -36,8 +37,7 @@ const failing = [
 ] as unknown as Operation[];
 
 async function withDeps(fn: (deps: Deps) => Promise<void>): Promise<void> {
-  await Deno.mkdir("data/tmp", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: "data/tmp", prefix: "http-app-" });
+  const dir = await tempDataDir();
   const deps = await openDeps(loadConfig({ db: `${dir}/a.db`, requestTimeoutMs: 150 }));
   const logged: unknown[] = [];
   deps.log = { debug() {}, info() {}, warn() {}, error: (_msg, fields) => void logged.push(fields) };
