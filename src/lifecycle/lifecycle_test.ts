@@ -109,7 +109,7 @@ function sortedLines(text: string): string[] {
 // Touch, promotion, priority feedback, tiers
 // ---------------------------------------------------------------------------------------------
 
-Deno.test("recall extends an expiry by the tier's lifetime from now and never shortens it", async () => {
+Deno.test("recall extends an expiry to the tier's lifetime from now, unless it is within 1/24 of that, and never shortens it", async () => {
   const h = await harness();
   try {
     const short = await h.store({ title: "Kestrel short", content: "kestrel note one", tier: "short" });
@@ -140,7 +140,8 @@ Deno.test("recall extends an expiry by the tier's lifetime from now and never sh
     assert.equal(f.expires_at, iso(T0 + 30 * DAY), "the far expiry is not shortened to now + 6 h");
     assert.equal(f.access_count, 1);
     const m = await h.get(mid.id);
-    assert.equal(m.expires_at, iso(T0 + 5 * HOUR + 7 * DAY), "mid: now + 7 d");
+    assert.equal(m.expires_at, iso(T0 + 7 * DAY), "mid: now + 7 d is only 5 h later, within the 7 h slack");
+    assert.equal(m.access_count, 1, "the access counts all the same");
     const l = await h.get(long.id);
     assert.equal(l.expires_at, null, "long stays without expiry");
     assert.equal(l.access_count, 1);
@@ -151,6 +152,18 @@ Deno.test("recall extends an expiry by the tier's lifetime from now and never sh
     assert.equal((await h.get(short.id)).expires_at, iso(T0 + 9 * HOUR + 6 * HOUR));
     assert.equal((await h.get(far.id)).expires_at, iso(T0 + 30 * DAY));
     assert.equal((await h.get(short.id)).access_count, 2);
+    assert.equal((await h.get(mid.id)).expires_at, iso(T0 + 9 * HOUR + 7 * DAY), "mid: 9 h later, pushed");
+
+    // Ten minutes on, the short expiry is within 15 min (1/24 of 6 h) of now + 6 h: left as it is.
+    h.clock.advance(10 * MIN);
+    await h.call("memory_recall", { context: "kestrel" });
+    const again = await h.get(short.id);
+    assert.equal(again.expires_at, iso(T0 + 9 * HOUR + 6 * HOUR));
+    assert.equal(again.access_count, 3);
+    // Twenty minutes on it is not: pushed to now + 6 h.
+    h.clock.advance(10 * MIN);
+    await h.call("memory_recall", { context: "kestrel" });
+    assert.equal((await h.get(short.id)).expires_at, iso(T0 + 9 * HOUR + 20 * MIN + 6 * HOUR));
 
     // Only what recall returns is touched.
     const other = await h.store({ title: "Unrelated", content: "osprey", tier: "short" });
@@ -206,7 +219,7 @@ Deno.test("mid becomes long at exactly the 5th recall; priority +1 every 10th, c
       assert.equal(m.access_count, i);
       if (i < 5) {
         assert.equal(m.tier, "mid", `still mid after ${i} recalls`);
-        assert.equal(m.expires_at, iso(T0 + i * MIN + 7 * DAY));
+        assert.equal(m.expires_at, iso(T0 + 7 * DAY), "minutes are within the 7 h slack: not pushed");
       } else {
         assert.equal(m.tier, "long", `long after ${i} recalls`);
         assert.equal(m.expires_at, null);
@@ -215,7 +228,12 @@ Deno.test("mid becomes long at exactly the 5th recall; priority +1 every 10th, c
       const s = await h.get(short.id);
       assert.equal(s.tier, "short", `short stays short after ${i} recalls`);
       assert.equal(s.priority, i < 10 ? 4 : i < 20 ? 5 : 6, `short priority after ${i} recalls`);
-      assert.equal(s.expires_at, iso(T0 + i * MIN + 6 * HOUR));
+      // Pushed once now + 6 h is more than 15 min (1/24 of 6 h) past it: at the 16th minute.
+      assert.equal(
+        s.expires_at,
+        iso((i < 16 ? T0 : T0 + 16 * MIN) + 6 * HOUR),
+        `short expiry after ${i} recalls`,
+      );
       assert.equal((await h.get(top.id)).priority, 10, "priority is capped at 10");
     }
   } finally {

@@ -86,7 +86,8 @@ export const memoryRecall = defineOperation({
     "(a reply is found through its question), and nudged by priority, confidence, tier and recency. " +
     "Use before answering. Each " +
     "returned memory is touched: access_count and last_accessed_at are updated, its expiry is pushed " +
-    "later (never earlier), and a mid memory recalled 5 times becomes long. No content changes.",
+    "to the tier's lifetime from now (never earlier; left as it is when already within 1/24 of that), " +
+    "and a mid memory recalled 5 times becomes long. No content changes.",
   input: z.object({
     context: z.string({ error: "must be a string" })
       .refine((t) => t.trim().length > 0, { error: "must not be empty" })

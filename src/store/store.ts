@@ -62,8 +62,12 @@ export interface KeywordHit {
 
 /** How a touch extends and promotes; null extensions leave that tier's expiry as it is. */
 export interface TouchRules {
+  /** A short memory's expiry earlier than `shortIfBefore` becomes `shortUntil` (null: unchanged). */
   shortUntil: string | null;
+  shortIfBefore: string | null;
+  /** A mid memory's expiry earlier than `midIfBefore` becomes `midUntil` (null: unchanged). */
   midUntil: string | null;
+  midIfBefore: string | null;
   promoteAt: number;
 }
 

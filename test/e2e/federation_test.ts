@@ -90,7 +90,14 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
         await stopNode(b);
         await stopNode(c);
         const reply = await http(a).api<ErrorBody>("POST", "/api/v1/memories", {
-          json: { title: "alone", content: "written while the others are down", namespace: "fed/test" },
+          // An hour to live: far from mid's 7 days, so the recall below pushes it (a replicated change).
+          json: {
+            title: "alone",
+            content: "written while the others are down",
+            namespace: "fed/test",
+            tier: "mid",
+            ttl_secs: 3600,
+          },
         });
         assert.equal(reply.status, 503);
         assert.equal(reply.body.error.code, "quorum_not_met");
@@ -112,8 +119,8 @@ Deno.test("federation: three nodes converge after a crash mid-stream, tombstones
         } finally {
           await mcp.close();
         }
-        // A recall is a read: it answers during the partition although its access bookkeeping moves
-        // the kept (mid-tier) memory's expiry, which is a replicated change.
+        // A recall is a read: it answers during the partition although its access bookkeeping pushes
+        // the kept memory's expiry from 1 h to mid's 7 days, which is a replicated change.
         const headBefore = (await federationStatus(a)).head;
         const recalled = await http(a).api<{ memories: { id: string }[] }>(
           "GET",

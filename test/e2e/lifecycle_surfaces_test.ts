@@ -132,11 +132,13 @@ Deno.test("HTTP: the sweeper at start and every lifecycle route, with validation
         expectStatus(await api<{ memory: Memory }>("GET", `/api/v1/memories/${stored.id}`)).memory;
       assert.equal(after.access_count, 1);
       assert.ok(after.last_accessed_at !== null);
-      assert.ok(after.expires_at! >= stored.expires_at!, "the expiry moved later, never earlier");
-      assertNear(after.expires_at, Date.parse(after.last_accessed_at) + 7200_000, {
-        toleranceMs: 0,
-        what: "extended from now",
-      });
+      // Recalled moments after it was stored, its expiry is within 5 min (1/24 of 2 h) of now + 2 h:
+      // left as it is (lifecycle_test.ts covers a push).
+      assert.equal(after.expires_at, stored.expires_at, "not rewritten for a few milliseconds");
+      assert.ok(
+        Date.parse(after.expires_at!) >= Date.parse(after.last_accessed_at!) + 7200_000 - 300_000,
+        "still at least 2 h less the slack away",
+      );
     });
 
     await t.step("POST /api/v1/gc: a dry run reports, a run archives; a bad flag is a 400", async () => {

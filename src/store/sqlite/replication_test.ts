@@ -78,7 +78,14 @@ Deno.test("every write path stamps a new version, and recall's access bookkeepin
     await stamped(a, "live", "promote (a tier change)");
 
     const before = await r.head();
-    await store!.touch([a], { now: LATER, promoteAt: 1000, shortUntil: null, midUntil: null });
+    await store!.touch([a], {
+      now: LATER,
+      promoteAt: 1000,
+      shortUntil: null,
+      shortIfBefore: null,
+      midUntil: null,
+      midIfBefore: null,
+    });
     await store!.ping();
     assert.equal(await r.head(), before, "an access count and time alone are local bookkeeping");
     const touched = await store!.get(a);
@@ -86,7 +93,14 @@ Deno.test("every write path stamps a new version, and recall's access bookkeepin
 
     const b = await put(store!, { title: "b", tier: "mid" });
     await stamped(b, "live", "store b");
-    await store!.touch([b], { now: LATER, promoteAt: 1, shortUntil: null, midUntil: null });
+    await store!.touch([b], {
+      now: LATER,
+      promoteAt: 1,
+      shortUntil: null,
+      shortIfBefore: null,
+      midUntil: null,
+      midIfBefore: null,
+    });
     await store!.ping();
     await stamped(b, "live", "a touch that promotes mid to long");
 
@@ -489,7 +503,9 @@ Deno.test("a view knows how far into the feed its own writes went; a touch does 
       now: LATER,
       promoteAt: 1000,
       shortUntil: null,
+      shortIfBefore: null,
       midUntil: "2026-06-09T00:00:00.000Z",
+      midIfBefore: "2026-06-08T17:00:00.000Z",
     });
     assert.ok(await base!.replication.head() > before, "the touch made a version");
     assert.equal(reader.replicatedThrough(), 0);

@@ -64,10 +64,13 @@ const TOUCH_TIER = "CASE WHEN tier = 'mid' AND access_count + 1 >= @promote_at T
 const TOUCH_EXPIRY = `CASE
       WHEN tier = 'mid' AND access_count + 1 >= @promote_at THEN NULL
       WHEN expires_at IS NULL THEN NULL
-      WHEN tier = 'short' AND @short_until IS NOT NULL THEN max(expires_at, @short_until)
-      WHEN tier = 'mid' AND @mid_until IS NOT NULL THEN max(expires_at, @mid_until)
+      WHEN tier = 'short' AND @short_until IS NOT NULL AND expires_at < @short_if_before THEN @short_until
+      WHEN tier = 'mid' AND @mid_until IS NOT NULL AND expires_at < @mid_if_before THEN @mid_until
       ELSE expires_at END`;
-/** Promotion and a longer life: only the rows whose tier or expiry changes. */
+/**
+ * Promotion and a longer life: only the rows whose tier or expiry changes. An expiry is pushed only
+ * when it is earlier than the rule's "if before" (itself at most the new expiry), so never earlier.
+ */
 const TOUCH_LIFETIME_SQL = `UPDATE memories SET tier = ${TOUCH_TIER}, expires_at = ${TOUCH_EXPIRY}
   WHERE ${TOUCH_WHERE} AND (${TOUCH_TIER} IS NOT tier OR ${TOUCH_EXPIRY} IS NOT expires_at)`;
 /** Priority +1 on every 10th access, capped at 10: only the rows it raises. */
@@ -610,11 +613,20 @@ export class SqliteStore implements MemoryStore {
       ids: JSON.stringify(ids),
       promote_at: options.promoteAt,
       short_until: options.shortUntil,
+      short_if_before: options.shortIfBefore,
       mid_until: options.midUntil,
+      mid_if_before: options.midIfBefore,
     };
     this.#shared.touches.push(() => {
-      const { promote_at, short_until, mid_until } = params;
-      this.#stmt(TOUCH_LIFETIME_SQL).run({ ids: params.ids, promote_at, short_until, mid_until });
+      const { promote_at, short_until, short_if_before, mid_until, mid_if_before } = params;
+      this.#stmt(TOUCH_LIFETIME_SQL).run({
+        ids: params.ids,
+        promote_at,
+        short_until,
+        short_if_before,
+        mid_until,
+        mid_if_before,
+      });
       this.#stmt(TOUCH_PRIORITY_SQL).run({ ids: params.ids });
       const rows = this.#stmt(TOUCH_ACCESS_SQL).all({ ids: params.ids, now: params.now }) as {
         id: string;
