@@ -87,6 +87,10 @@ async function openServerDeps(flags: GlobalFlags & ServerFlags): Promise<Deps> {
 
 async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof serveHttp): Promise<void> {
   const deps = await openServerDeps(flags);
+  deps.store.startBackgroundCheckpoints?.({
+    onFailure: (error) => deps.log.warn("background checkpoints stopped; checkpointing when idle", { error }),
+    onCheckpoint: (result) => deps.log.debug("wal checkpoint", result),
+  });
   const stopSweeper = deps.config.gcIntervalSecs > 0
     ? startSweeper(deps.store, {
       clock: deps.clock,

@@ -71,6 +71,14 @@ export interface TouchRules {
   promoteAt: number;
 }
 
+/** Callbacks of a backend's background checkpoints. */
+export interface BackgroundCheckpoints {
+  /** They stopped (the worker could not start or failed); the backend checkpoints when idle again. */
+  onFailure?: (error: string) => void;
+  /** One finished: pages in the WAL, pages copied back, and whether another connection was busy. */
+  onCheckpoint?: (result: { log: number; checkpointed: number; busy: number }) => void;
+}
+
 /** Counts for memory_stats. */
 export interface StoreStats {
   total: number;
@@ -190,6 +198,12 @@ export interface MemoryStore {
 
   /** Liveness check: throws when the database cannot be read. */
   ping(): Promise<void>;
+
+  /**
+   * For a long-running server: keep disk syncs (WAL checkpoints) off the thread that answers
+   * requests, where the backend can.
+   */
+  startBackgroundCheckpoints?(options?: BackgroundCheckpoints): void;
 
   close(): void;
 }

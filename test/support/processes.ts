@@ -42,6 +42,8 @@ export interface ServerProcess {
   port: number;
   /** Stop it: SIGTERM (a clean shutdown) unless told otherwise, e.g. SIGKILL for a crash. */
   stop(signal?: Deno.Signal): Promise<void>;
+  /** Its JSON log lines so far (stderr), parsed. */
+  logs(): Record<string, unknown>[];
 }
 
 /** Start `ai-memory serve` on 127.0.0.1 with an ephemeral port and wait until it listens. */
@@ -71,10 +73,18 @@ export async function startServer(
       if (entry.msg === "listening") port = entry.port;
     }
   }
-  // Keep draining stderr so the child never blocks on a full pipe.
+  // Keep draining stderr so the child never blocks on a full pipe, keeping the log lines.
   const drained = (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) buffered += chunk.value;
   })();
+  const logs = () =>
+    buffered.split("\n").filter((line) => line.startsWith("{")).flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return []; // a line still being written
+      }
+    });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -85,6 +95,7 @@ export async function startServer(
       await child.status;
       await drained;
     },
+    logs,
   };
 }
 

@@ -26,6 +26,17 @@ function quoteSqlString(text: string): string {
 }
 
 /**
+ * The pragmas every connection to the file runs first, in order: the busy timeout (every later
+ * pragma may need a lock another process holds), then the key of an encrypted database.
+ */
+export function connectionPragmas(options: { passphrase?: string; busyTimeoutMs?: number } = {}): string[] {
+  const { passphrase, busyTimeoutMs = 5000 } = options;
+  const pragmas = [`busy_timeout = ${busyTimeoutMs}`];
+  if (passphrase) pragmas.push("cipher = 'sqlcipher'", "legacy = 4", `key = ${quoteSqlString(passphrase)}`);
+  return pragmas;
+}
+
+/**
  * Open (creating if needed) a database file with the shared-access pragmas.
  * @throws {MemoryError} unavailable when the file cannot be opened or the key is wrong
  */
@@ -33,7 +44,6 @@ export function openSqlite(
   path: string,
   options: { passphrase?: string; busyTimeoutMs?: number } = {},
 ): SqliteDb {
-  const { passphrase, busyTimeoutMs = 5000 } = options;
   let db: SqliteDb;
   try {
     db = new Database(path, { nativeBinding: nativeAddonPath() });
@@ -43,13 +53,7 @@ export function openSqlite(
     });
   }
   try {
-    // The busy timeout comes first: every later pragma may need a lock another process holds.
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    if (passphrase) {
-      db.pragma("cipher = 'sqlcipher'");
-      db.pragma("legacy = 4");
-      db.pragma(`key = ${quoteSqlString(passphrase)}`);
-    }
+    for (const pragma of connectionPragmas(options)) db.pragma(pragma);
     db.prepare("SELECT count(*) FROM sqlite_master").get();
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
@@ -60,7 +64,7 @@ export function openSqlite(
     if (code === "SQLITE_NOTADB") {
       throw new MemoryError(
         "unavailable",
-        passphrase
+        options.passphrase
           ? `Cannot open database "${path}": the key is wrong or the file is not an ai-memory database`
           : `Cannot open database "${path}": the file is encrypted (configure its key) or is not a database`,
         { cause: err },

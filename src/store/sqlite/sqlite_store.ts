@@ -3,6 +3,7 @@
 import { MemoryError, notFound } from "../../core/errors.ts";
 import type { Memory } from "../../core/memory.ts";
 import type {
+  BackgroundCheckpoints,
   KeywordHit,
   MemoryDraft,
   MemoryFilter,
@@ -17,6 +18,7 @@ import { SqliteMessages } from "./messages.ts";
 import { SqliteArchive } from "./archive.ts";
 import { SqliteEntities } from "./entities.ts";
 import { filterClause } from "./filters.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import { bestVisible, keywordWithContext } from "./keyword_context.ts";
 import { ftsRowCount, isWeighted, SCORE_BUDGET, scoreAll, scoreAny, type TermDocs } from "./bm25_budget.ts";
 import { SqliteGraph } from "./graph.ts";
@@ -30,7 +32,7 @@ import type { SqliteSession } from "./session.ts";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
 import type Database from "better-sqlite3-multiple-ciphers";
-import { openSqlite, type SqliteDb } from "./open.ts";
+import { connectionPragmas, openSqlite, type SqliteDb } from "./open.ts";
 import { draftParams, INSERT_MEMORY_SQL, type MemoryRow, newMemoryParams, rowToMemory } from "./rows.ts";
 import { indexTerm } from "./stemming.ts";
 import { isBusyError, retryWhileBusy, withWriteTx } from "./tx.ts";
@@ -119,6 +121,10 @@ interface SharedDb {
   /** Whether this process has committed since its last checkpoint. */
   walDirty: boolean;
   checkpointTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The file and the pragmas a second connection to it needs (the background checkpointer's). */
+  path: string;
+  pragmas: string[];
+  checkpointer: Checkpointer | undefined;
 }
 
 // Recall's touches are written this long after the answer (the touches of recalls answered
@@ -135,9 +141,13 @@ const MAX_PENDING_TOUCHES = 10_000;
 // it: tens of milliseconds on a busy disk. SQLite runs one inside the commit that takes the WAL past
 // its threshold (1000 pages by default), i.e. inside some request, every 20-30 recalls. Here the
 // threshold is ten times that, and this process checkpoints once it has left the database alone
-// for CHECKPOINT_IDLE_MS after writing: an interactive server checkpoints between requests and
-// keeps its WAL small; under sustained load the threshold still bounds the WAL (about 40 MB).
+// for CHECKPOINT_IDLE_MS after writing; under sustained load the threshold still bounds the WAL
+// (about 40 MB). A server checkpoints on a worker thread instead (startBackgroundCheckpoints), so
+// what the threshold's checkpoint still finds to copy then is only what came in since the last one.
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+// A long-running server checkpoints on a worker thread instead (startBackgroundCheckpoints), this
+// long after a commit, whether or not requests keep coming: the event loop never waits for it.
+const BACKGROUND_CHECKPOINT_MS = 100;
 const CHECKPOINT_IDLE_MS = 200;
 
 // Writes made outside any operation (e.g. by a test or a maintenance script) are still recorded.
@@ -244,6 +254,9 @@ export class SqliteStore implements MemoryStore {
       lastUse: 0,
       walDirty: false,
       checkpointTimer: undefined,
+      path,
+      pragmas: connectionPragmas(options),
+      checkpointer: undefined,
     };
     const store = new SqliteStore(shared, { ...UNATTRIBUTED, now: () => new Date().toISOString() });
     try {
@@ -346,17 +359,35 @@ export class SqliteStore implements MemoryStore {
     }
   }
 
-  /** Note a commit (or one about to happen): checkpoint once the database is left idle. */
+  /**
+   * Checkpoint on a worker thread from now on (see checkpointer.ts): for a long-running server, whose
+   * requests should never wait for the disk. `onFailure` is told if the worker cannot run; this
+   * process then checkpoints on its own connection again, when idle. `onCheckpoint` is told what
+   * each checkpoint did.
+   */
+  startBackgroundCheckpoints(options: BackgroundCheckpoints = {}): void {
+    const shared = this.#shared;
+    if (shared.checkpointer?.active || !this.#db.open) return;
+    shared.checkpointer = Checkpointer.start(shared.path, shared.pragmas, options.onFailure ?? (() => {}));
+    shared.checkpointer.onCheckpoint = options.onCheckpoint;
+  }
+
+  /** Note a commit (or one about to happen): checkpoint soon on the worker, or once left idle. */
   #committed(): void {
     const shared = this.#shared;
     shared.walDirty = true;
-    if (shared.checkpointTimer === undefined) this.#armCheckpoint(CHECKPOINT_IDLE_MS);
+    if (shared.checkpointTimer !== undefined) return;
+    this.#armCheckpoint(shared.checkpointer?.active ? BACKGROUND_CHECKPOINT_MS : CHECKPOINT_IDLE_MS);
   }
 
   #armCheckpoint(ms: number): void {
     const shared = this.#shared;
     shared.checkpointTimer = setTimeout(() => {
       shared.checkpointTimer = undefined;
+      if (shared.checkpointer?.active) {
+        shared.walDirty = false;
+        return shared.checkpointer.request();
+      }
       const idle = performance.now() - shared.lastUse;
       if (idle < CHECKPOINT_IDLE_MS) return this.#armCheckpoint(CHECKPOINT_IDLE_MS - idle);
       this.#checkpoint();
@@ -687,6 +718,7 @@ export class SqliteStore implements MemoryStore {
     this.#flushTouches();
     if (this.#shared.checkpointTimer !== undefined) clearTimeout(this.#shared.checkpointTimer);
     this.#shared.checkpointTimer = undefined;
+    this.#shared.checkpointer?.close();
     this.#db.close();
   }
 }
