@@ -88,8 +88,13 @@ export class Checkpointer {
    */
   static start(path: string, pragmas: string[], onFailure: (error: string) => void): Checkpointer {
     const url = URL.createObjectURL(new Blob([workerSource()], { type: "text/javascript" }));
-    const worker = new Worker(url, { type: "module" });
-    URL.revokeObjectURL(url);
+    let worker: Worker;
+    try {
+      worker = new Worker(url, { type: "module" });
+    } finally {
+      // The worker has its source once constructed (Deno reads a blob URL's contents right away).
+      URL.revokeObjectURL(url);
+    }
     const checkpointer = new Checkpointer(worker, onFailure);
     worker.onmessage = (event: MessageEvent) => checkpointer.#receive(event.data);
     worker.onerror = (event: ErrorEvent) => {

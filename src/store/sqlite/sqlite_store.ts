@@ -368,7 +368,13 @@ export class SqliteStore implements MemoryStore {
   startBackgroundCheckpoints(options: BackgroundCheckpoints = {}): void {
     const shared = this.#shared;
     if (shared.checkpointer?.active || !this.#db.open) return;
-    shared.checkpointer = Checkpointer.start(shared.path, shared.pragmas, options.onFailure ?? (() => {}));
+    const onFailure = options.onFailure ?? (() => {});
+    try {
+      shared.checkpointer = Checkpointer.start(shared.path, shared.pragmas, onFailure);
+    } catch (err) {
+      // No worker at all (a runtime without them): checkpoint when idle, as without this call.
+      return onFailure(err instanceof Error ? err.message : String(err));
+    }
     shared.checkpointer.onCheckpoint = options.onCheckpoint;
   }
 
