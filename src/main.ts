@@ -89,7 +89,7 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
   const deps = await openServerDeps(flags);
   deps.store.startBackgroundCheckpoints?.({
     onFailure: (error) => deps.log.warn("background checkpoints stopped; checkpointing when idle", { error }),
-    onCheckpoint: (result) => deps.log.debug("wal checkpoint", result),
+    onCheckpoint: (result) => deps.log.debug("wal checkpoint", { ...result }),
   });
   const stopSweeper = deps.config.gcIntervalSecs > 0
     ? startSweeper(deps.store, {

@@ -71,12 +71,19 @@ export interface TouchRules {
   promoteAt: number;
 }
 
+/** What one checkpoint did: pages in the WAL, pages copied back, 1 if another connection was busy. */
+export interface CheckpointResult {
+  log: number;
+  checkpointed: number;
+  busy: number;
+}
+
 /** Callbacks of a backend's background checkpoints. */
 export interface BackgroundCheckpoints {
   /** They stopped (the worker could not start or failed); the backend checkpoints when idle again. */
   onFailure?: (error: string) => void;
-  /** One finished: pages in the WAL, pages copied back, and whether another connection was busy. */
-  onCheckpoint?: (result: { log: number; checkpointed: number; busy: number }) => void;
+  /** One finished. */
+  onCheckpoint?: (result: CheckpointResult) => void;
 }
 
 /** Counts for memory_stats. */

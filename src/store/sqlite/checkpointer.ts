@@ -9,16 +9,10 @@
 // only ./data and ./models), while a blob module may import the npm package the main graph already
 // has, pinned to the exact version in package.json.
 import pkg from "../../../package.json" with { type: "json" };
+import type { CheckpointResult } from "../store.ts";
 import { nativeAddonPath } from "./open.ts";
 
 const SQLITE_PACKAGE = "better-sqlite3-multiple-ciphers";
-
-/** What one checkpoint did: SQLite's counts (see PRAGMA wal_checkpoint). */
-export interface CheckpointResult {
-  busy: number;
-  log: number;
-  checkpointed: number;
-}
 
 /** The worker: open the file with the given pragmas, then checkpoint on request. */
 function workerSource(): string {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { memoryDraft } from "../../../test/support/memory_drafts.ts";
 import { tempDataDir } from "../../../test/support/processes.ts";
 import { mergeOnUpsert } from "../../lifecycle/upsert_merge.ts";
-import type { BackgroundCheckpoints } from "../store.ts";
-import { Checkpointer, type CheckpointResult } from "./checkpointer.ts";
+import type { BackgroundCheckpoints, CheckpointResult } from "../store.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import { connectionPragmas } from "./open.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 

@@ -142,11 +142,11 @@ const MAX_PENDING_TOUCHES = 10_000;
 // its threshold (1000 pages by default), i.e. inside some request, every 20-30 recalls. Here the
 // threshold is ten times that, and this process checkpoints once it has left the database alone
 // for CHECKPOINT_IDLE_MS after writing; under sustained load the threshold still bounds the WAL
-// (about 40 MB). A server checkpoints on a worker thread instead (startBackgroundCheckpoints), so
-// what the threshold's checkpoint still finds to copy then is only what came in since the last one.
+// (about 40 MB).
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 // A long-running server checkpoints on a worker thread instead (startBackgroundCheckpoints), this
-// long after a commit, whether or not requests keep coming: the event loop never waits for it.
+// long after a commit, whether or not requests keep coming: the event loop never waits for it, and
+// the threshold's checkpoint then finds only what came in since the worker's last one.
 const BACKGROUND_CHECKPOINT_MS = 100;
 const CHECKPOINT_IDLE_MS = 200;
 
@@ -645,9 +645,9 @@ export class SqliteStore implements MemoryStore {
   touch(ids: string[], options: TouchRules & { now: string }): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
     const by = { actor: this.#by.actor, operation: this.#by.operation, at: this.#by.now() };
-    const params = {
-      now: options.now,
-      ids: JSON.stringify(ids),
+    const idList = JSON.stringify(ids);
+    const lifetime = {
+      ids: idList,
       promote_at: options.promoteAt,
       short_until: options.shortUntil,
       short_if_before: options.shortIfBefore,
@@ -655,17 +655,9 @@ export class SqliteStore implements MemoryStore {
       mid_if_before: options.midIfBefore,
     };
     this.#shared.touches.push(() => {
-      const { promote_at, short_until, short_if_before, mid_until, mid_if_before } = params;
-      this.#stmt(TOUCH_LIFETIME_SQL).run({
-        ids: params.ids,
-        promote_at,
-        short_until,
-        short_if_before,
-        mid_until,
-        mid_if_before,
-      });
-      this.#stmt(TOUCH_PRIORITY_SQL).run({ ids: params.ids });
-      const rows = this.#stmt(TOUCH_ACCESS_SQL).all({ ids: params.ids, now: params.now }) as {
+      this.#stmt(TOUCH_LIFETIME_SQL).run(lifetime);
+      this.#stmt(TOUCH_PRIORITY_SQL).run({ ids: idList });
+      const rows = this.#stmt(TOUCH_ACCESS_SQL).all({ ids: idList, now: options.now }) as {
         id: string;
         namespace: string;
       }[];
