@@ -2,6 +2,7 @@
 // (validation, one transaction each, FTS triggers), then links through the graph store's link (the
 // write memory_link makes, without its input validation and the two reads that check both ends).
 import { invokeOperation } from "../src/ops/invoke.ts";
+import { openSqlite } from "../src/store/sqlite/open.ts";
 import type { OpContext } from "../src/ops/operation.ts";
 import { mixSeed, mulberry32, pickWeighted } from "./_prng.ts";
 import type { PeakRss } from "./_stats.ts";
@@ -35,6 +36,32 @@ const STORE = operation("memory_store");
  */
 export function cachedDatabasePath(dir: string, seed: number, size: number, semantic = false): string {
   return `${dir}/bench-${seed}-${size}${semantic ? "-semantic" : ""}.db`;
+}
+
+// A cached database's memories carry the real time they were seeded at, so its short memories
+// expire 6 hours later and its mid ones after 7 days. A copy is used only while none of them expires
+// within this margin (a whole benchmark run): an aged cache would recall from fewer memories than a
+// fresh seed, and flatter the figures.
+const CACHE_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * When the cached database copied to `path` stops standing in for seeding: the first expiry of its
+ * memories less CACHE_MARGIN_MS, or null when none expires. Read before anything else opens the copy.
+ */
+export function cacheGoodUntil(path: string): Date | null {
+  const db = openSqlite(path);
+  try {
+    const soonest = db.prepare("SELECT min(expires_at) FROM memories WHERE expires_at IS NOT NULL").pluck()
+      .get() as string | null;
+    return soonest === null ? null : new Date(Date.parse(soonest) - CACHE_MARGIN_MS);
+  } finally {
+    db.close();
+  }
+}
+
+/** Whether a copy whose cacheGoodUntil() is `until` may be used at `now`. */
+export function cacheUsable(until: Date | null, now: Date): boolean {
+  return until === null || now < until;
 }
 
 /**

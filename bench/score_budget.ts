@@ -15,7 +15,7 @@ import { VERSION } from "../src/version.ts";
 import { machineInfo } from "./_machine.ts";
 import { mixSeed, mulberry32 } from "./_prng.ts";
 import { writeResultFiles } from "./_results.ts";
-import { cachedDatabasePath, seedDatabase } from "./_seed.ts";
+import { cachedDatabasePath, cacheGoodUntil, cacheUsable, seedDatabase } from "./_seed.ts";
 import { summarise } from "./_stats.ts";
 import { seededIds } from "./_surfaces.ts";
 import { Workload } from "./_workload.ts";
@@ -58,10 +58,17 @@ async function seeded(workload: Workload): Promise<string> {
   const db = `${dir}/seeded.db`;
   const cached = values["db-cache"] && cachedDatabasePath(values["db-cache"], SEED, SIZE);
   if (cached && (await Deno.stat(cached).catch(() => null))) {
-    console.error(`from the cache ${cached}`);
     await Deno.copyFile(cached, db);
-    for (let i = 0; i < SIZE; i++) workload.next();
-    return db;
+    const until = cacheGoodUntil(db);
+    if (cacheUsable(until, new Date())) {
+      console.error(`from the cache ${cached}`);
+      for (let i = 0; i < SIZE; i++) workload.next();
+      return db;
+    }
+    console.error(
+      `the cache ${cached} has memories expiring from ${until!.toISOString()} on: seeding afresh`,
+    );
+    await Deno.remove(db);
   }
   console.error(`seeding ${SIZE} memories in ${db}`);
   const deps = await openDeps(loadConfig({ db, logLevel: "error" }));

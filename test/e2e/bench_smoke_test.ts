@@ -4,6 +4,10 @@
 // row or an empty measurement is a defect of the tool.
 import assert from "node:assert/strict";
 import { ROWS } from "../../bench/_ops.ts";
+import { cacheGoodUntil, cacheUsable } from "../../bench/_seed.ts";
+import { mergeOnUpsert } from "../../src/lifecycle/upsert_merge.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite_store.ts";
+import { memoryDraft } from "../support/memory_drafts.ts";
 import { tempDataDir } from "../support/processes.ts";
 
 interface Report {
@@ -46,4 +50,33 @@ Deno.test("deno task bench measures every row through every surface and writes i
   assert.deepEqual(report.peer?.sizes.map((s) => s.size), [120]);
   assert.ok(report.budgets.length > 0);
   assert.ok((await Deno.stat(`${dir}/bench-latest.md`)).size > 0);
+});
+
+Deno.test("a cached bench database stands in for seeding only while none of its memories expires within the hour", async () => {
+  const dir = await tempDataDir();
+  const now = new Date("2026-06-01T12:00:00.000Z");
+  const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
+  const cache = async (name: string, expiries: (string | null)[]) => {
+    const path = `${dir}/${name}.db`;
+    const store = await SqliteStore.open(path, { now: now.toISOString() });
+    for (const [i, expires_at] of expiries.entries()) {
+      await store.upsert(memoryDraft({ title: `${name} ${i}`, expires_at }), {
+        id: crypto.randomUUID(),
+        now: now.toISOString(),
+        merge: mergeOnUpsert,
+      });
+    }
+    store.close();
+    return cacheGoodUntil(path);
+  };
+  const HOUR = 3_600_000;
+  // A short memory seeded 5.5 hours ago expires in 30 minutes: within the margin.
+  const aging = await cache("aging", [null, at(HOUR / 2), at(100 * HOUR)]);
+  assert.equal(aging?.toISOString(), at(-HOUR / 2));
+  assert.equal(cacheUsable(aging, now), false);
+  const fresh = await cache("fresh", [null, at(5 * HOUR)]);
+  assert.equal(cacheUsable(fresh, now), true);
+  assert.equal(cacheUsable(fresh, new Date(now.getTime() + 4.5 * HOUR)), false);
+  assert.equal(await cache("forever", [null, null]), null);
+  assert.equal(cacheUsable(null, now), true);
 });
