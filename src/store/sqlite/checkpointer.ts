@@ -1,6 +1,6 @@
 // WAL checkpoints on a thread of their own. A checkpoint copies the pages written since the last one
-// back into the database file and syncs it: 5 ms for 100 pages here, 30 ms for 1 000, 300 ms for the
-// 10 000 a busy server reaches. Run on the connection that serves requests, that time is a stall of
+// back into the database file and syncs it: 5 ms for 100 pages here, 30 ms for 1 000, and in
+// proportion for the 10 000 a busy server reaches. Run on the connection that serves requests, that time is a stall of
 // the event loop, so a long-running server hands it to a worker with its own connection to the file;
 // SQLite lets any connection checkpoint, and a PASSIVE one never blocks readers or the writer.
 //
@@ -52,14 +52,14 @@ self.onmessage = (event) => {
 };`;
 }
 
-/**
- * A worker thread that checkpoints one database file on request. At most one checkpoint runs at a
- * time; requests made meanwhile are folded into one that follows it.
- */
 // How long close() waits for the worker to close its connection (the last one to close removes the
 // WAL file); a checkpoint it is running finishes first.
 const CLOSE_WAIT_MS = 2_000;
 
+/**
+ * A worker thread that checkpoints one database file on request. At most one checkpoint runs at a
+ * time; requests made meanwhile are folded into one that follows it.
+ */
 export class Checkpointer {
   readonly #worker: Worker;
   /** Set to 1 by the worker once its connection is closed. */
