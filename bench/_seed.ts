@@ -65,6 +65,28 @@ export function cacheUsable(until: Date | null, now: Date): boolean {
 }
 
 /**
+ * Copy the cached database `cached` to `db` when it exists and can stand in for seeding now (see
+ * cacheGoodUntil); otherwise leave no copy, and the caller seeds afresh. `log` is told which.
+ */
+export async function copyFromCache(
+  cached: string,
+  db: string,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const size = await Deno.stat(cached).then((s) => s.size, () => 0);
+  if (size === 0) return false;
+  await Deno.copyFile(cached, db);
+  const until = cacheGoodUntil(db);
+  if (cacheUsable(until, new Date())) {
+    log(`from the cache ${cached}`);
+    return true;
+  }
+  log(`the cache ${cached} has memories expiring from ${until!.toISOString()} on: seeding afresh`);
+  await Deno.remove(db);
+  return false;
+}
+
+/**
  * Store the workload's next `size` memories and `size * linksPerMemory` random links between them.
  * @returns the new memories' ids (in order) and the timings
  */

@@ -21,7 +21,7 @@ import { machineDetails } from "./_machine.ts";
 import { measureRows, median, type Plan, type RowMeasurement } from "./_measure.ts";
 import { type OpSpec, opSpecs, ROWS, STORED_QUERY_SHARE, stream, writesLast } from "./_ops.ts";
 import { connectServerMemory, entityOf, seedPeer, serverMemoryVersion } from "./_peer.ts";
-import { cachedDatabasePath, cacheGoodUntil, cacheUsable, seedDatabase } from "./_seed.ts";
+import { cachedDatabasePath, copyFromCache, seedDatabase } from "./_seed.ts";
 import { mixSeed } from "./_prng.ts";
 import { dirname } from "node:path";
 import { drainQueue } from "../src/recall/embed_worker.ts";
@@ -275,19 +275,8 @@ async function benchSize(
     const cached = options.dbCache === undefined
       ? undefined
       : cachedDatabasePath(options.dbCache, options.seed, size, semantic);
-    let fromCache = cached !== undefined && await fileSize(cached) > 0;
-    if (fromCache) {
-      await Deno.copyFile(cached!, db);
-      const until = cacheGoodUntil(db);
-      fromCache = cacheUsable(until, new Date());
-      if (fromCache) progress(`  from the cache ${cached}`);
-      else {
-        progress(
-          `  the cache ${cached} has memories expiring from ${until!.toISOString()} on: seeding afresh`,
-        );
-        await Deno.remove(db);
-      }
-    }
+    const fromCache = cached !== undefined &&
+      await copyFromCache(cached, db, (line) => progress(`  ${line}`));
     const { deps, ctx } = await openInProcess(db, ACTOR, options.seed, modelsDir);
     let inproc: Driver | undefined = inProcessDriverOf(deps, ctx);
     const { ids, seeding } = fromCache

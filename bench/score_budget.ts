@@ -15,7 +15,7 @@ import { VERSION } from "../src/version.ts";
 import { machineInfo } from "./_machine.ts";
 import { mixSeed, mulberry32 } from "./_prng.ts";
 import { writeResultFiles } from "./_results.ts";
-import { cachedDatabasePath, cacheGoodUntil, cacheUsable, seedDatabase } from "./_seed.ts";
+import { cachedDatabasePath, copyFromCache, seedDatabase } from "./_seed.ts";
 import { summarise } from "./_stats.ts";
 import { seededIds } from "./_surfaces.ts";
 import { Workload } from "./_workload.ts";
@@ -57,18 +57,9 @@ const startedAt = new Date().toISOString();
 async function seeded(workload: Workload): Promise<string> {
   const db = `${dir}/seeded.db`;
   const cached = values["db-cache"] && cachedDatabasePath(values["db-cache"], SEED, SIZE);
-  if (cached && (await Deno.stat(cached).catch(() => null))) {
-    await Deno.copyFile(cached, db);
-    const until = cacheGoodUntil(db);
-    if (cacheUsable(until, new Date())) {
-      console.error(`from the cache ${cached}`);
-      for (let i = 0; i < SIZE; i++) workload.next();
-      return db;
-    }
-    console.error(
-      `the cache ${cached} has memories expiring from ${until!.toISOString()} on: seeding afresh`,
-    );
-    await Deno.remove(db);
+  if (cached && await copyFromCache(cached, db, console.error)) {
+    for (let i = 0; i < SIZE; i++) workload.next();
+    return db;
   }
   console.error(`seeding ${SIZE} memories in ${db}`);
   const deps = await openDeps(loadConfig({ db, logLevel: "error" }));
