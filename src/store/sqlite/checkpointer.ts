@@ -11,6 +11,7 @@
 import pkg from "../../../package.json" with { type: "json" };
 import type { CheckpointResult } from "../store.ts";
 import { nativeAddonPath } from "./open.ts";
+import { isBusyError } from "./tx.ts";
 
 const SQLITE_PACKAGE = "better-sqlite3-multiple-ciphers";
 
@@ -29,14 +30,7 @@ self.onmessage = (event) => {
       for (const pragma of message.pragmas) db.pragma(pragma);
       self.postMessage({ type: "opened" });
     } else if (message.type === "checkpoint") {
-      let result;
-      try {
-        [result] = db.pragma("wal_checkpoint(PASSIVE)");
-      } catch (error) {
-        // Another connection holds what a checkpoint needs: the next request tries again.
-        if (!/SQLITE_BUSY|SQLITE_LOCKED/.test(String(error?.code))) throw error;
-        result = { busy: 1, log: -1, checkpointed: -1 };
-      }
+      const [result] = db.pragma("wal_checkpoint(PASSIVE)");
       self.postMessage({ type: "checkpointed", result });
     } else if (message.type === "close") {
       try {
@@ -47,7 +41,7 @@ self.onmessage = (event) => {
       }
     }
   } catch (error) {
-    self.postMessage({ type: "failed", op: message.type, error: String(error?.message ?? error) });
+    self.postMessage({ type: "failed", op: message.type, code: error?.code, error: String(error?.message ?? error) });
   }
 };`;
 }
@@ -135,9 +129,17 @@ export class Checkpointer {
     this.#worker.terminate();
   }
 
-  #receive(message: { type: string; result?: CheckpointResult; error?: string }): void {
+  #receive(
+    message: { type: string; op?: string; code?: string; result?: CheckpointResult; error?: string },
+  ): void {
     if (this.#state === "closed" || this.#state === "failed") return;
-    if (message.type === "failed") return this.#fail(message.error ?? "unknown error");
+    if (message.type === "failed") {
+      // Another connection held what a checkpoint needs: the next request tries again.
+      if (message.op !== "checkpoint" || !isBusyError(message)) {
+        return this.#fail(message.error ?? "unknown error");
+      }
+      message = { type: "checkpointed", result: { busy: 1, log: -1, checkpointed: -1 } };
+    }
     this.#state = "idle";
     if (message.type === "checkpointed") this.onCheckpoint?.(message.result!);
     if (this.#again) {
