@@ -111,7 +111,11 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
     // Loading a saved index takes under a second; building one for 100k memories takes minutes, and
     // the server answers meanwhile (keyword by default, semantic modes when asked, once it is ready).
     void deps.semantic.warmUp().then(
-      (index) => deps.log.info("vector index ready", { entries: index.size, from: index.origin }),
+      (index) =>
+        deps.log.info(deps.semantic.stopped ? "vector index build stopped" : "vector index ready", {
+          entries: index.size,
+          from: index.origin,
+        }),
       (error) => deps.log.error("vector index failed", { error: (error as Error).message }),
     );
     stopWorker = startEmbedWorker(deps.store.vectors, {
@@ -157,6 +161,8 @@ async function runServer(flags: GlobalFlags & ServerFlags, serveSurface: typeof 
     await stopCurator();
     await stopDispatcher();
     stopSweeper();
+    // An index still being built stops where it is (saved below), rather than holding the exit.
+    deps.semantic.stop();
     await stopWorker();
     await deps.semantic.saveIndex().catch((error) =>
       deps.log.warn("vector index not saved", { error: (error as Error).message })

@@ -9,7 +9,16 @@ export {
   CallToolRequestSchema,
   ErrorCode,
   GetPromptRequestSchema,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
   ListPromptsRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  type MessageExtraInfo,
+  type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/transport"
+export type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";

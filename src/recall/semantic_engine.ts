@@ -37,6 +37,8 @@ export class SemanticEngine {
   #index: Promise<SemanticIndex> | undefined;
   /** True while warmUp() is building the index in the background. */
   #warming = false;
+  /** Aborted by stop(): building or catching up the index ends where it is. */
+  readonly #stopping = new AbortController();
 
   constructor(config: Config, store: MemoryStore) {
     this.#config = config;
@@ -106,6 +108,7 @@ export class SemanticEngine {
         model: embedder.model,
         dimensions: embedder.dimensions,
         file: { path: indexFilePath(this.#config), passphrase: this.#config.passphrase },
+        signal: this.#stopping.signal,
       })
     ).catch((error) => {
       // A failed open (e.g. the database briefly unreadable) is tried again by the next caller.
@@ -190,10 +193,24 @@ export class SemanticEngine {
       dimensions: embedder.dimensions,
       file: { path: indexFilePath(this.#config), passphrase: this.#config.passphrase },
       fresh: true,
+      signal: this.#stopping.signal,
     });
     await index.save();
     this.#index = Promise.resolve(index);
     return index;
+  }
+
+  /**
+   * A process stopping: building or catching up the index ends where it is, so that nothing waits
+   * for a build of minutes. saveIndex() then saves what was built; the next process goes on from it.
+   */
+  stop(): void {
+    this.#stopping.abort();
+  }
+
+  /** Whether stop() was called. */
+  get stopped(): boolean {
+    return this.#stopping.signal.aborted;
   }
 
   /** Save the index file if it has unsaved changes. */

@@ -82,6 +82,7 @@ export class SemanticIndex {
   #change: number;
   readonly #store: VectorStore;
   readonly #file: IndexFileOptions;
+  readonly #signal: AbortSignal | undefined;
   readonly #epoch: string;
   #catching: Promise<number> | undefined;
   #savedChange: number;
@@ -94,6 +95,7 @@ export class SemanticIndex {
       change: number;
       origin: string;
       epoch: string;
+      signal?: AbortSignal;
     },
     store: VectorStore,
     file: IndexFileOptions,
@@ -107,15 +109,24 @@ export class SemanticIndex {
     this.#epoch = init.epoch;
     this.#store = store;
     this.#file = file;
+    this.#signal = init.signal;
   }
 
   /**
    * Open the index of `model`: from its file when that file belongs to this database and is not
-   * ahead of it, else from scratch; then catch up with the stored vectors.
+   * ahead of it, else from scratch; then catch up with the stored vectors. Once `signal` is aborted
+   * (a process stopping), catching up stops where it is: the index holds the vectors up to
+   * `change`, and saved, the next process goes on from there.
    */
   static async open(
     store: VectorStore,
-    options: { model: string; dimensions: number; file?: IndexFileOptions; fresh?: boolean },
+    options: {
+      model: string;
+      dimensions: number;
+      file?: IndexFileOptions;
+      fresh?: boolean;
+      signal?: AbortSignal;
+    },
   ): Promise<SemanticIndex> {
     const file = options.file ?? {};
     const stats = await store.stats({ model: options.model });
@@ -159,7 +170,15 @@ export class SemanticIndex {
       efSearch: EF_SEARCH,
     });
     const semantic = new SemanticIndex(
-      { model: options.model, dimensions: options.dimensions, index, change, origin, epoch: stats.epoch },
+      {
+        model: options.model,
+        dimensions: options.dimensions,
+        index,
+        change,
+        origin,
+        epoch: stats.epoch,
+        signal: options.signal,
+      },
       store,
       file,
     );
@@ -194,6 +213,7 @@ export class SemanticIndex {
   async #runCatchUp(): Promise<number> {
     let added = 0;
     for (;;) {
+      if (this.#signal?.aborted) return added;
       const batch = await this.#store.changedSince(this.#change, {
         model: this.model,
         limit: CATCH_UP_BATCH,
@@ -202,13 +222,14 @@ export class SemanticIndex {
       for (const v of batch) {
         this.#index.upsert(v.seq, v.vector);
         this.#change = v.change;
+        added++;
         // An insert costs 0.5-3 ms of synchronous WebAssembly: give other requests a turn every few ms.
         if (performance.now() - slice > YIELD_AFTER_MS) {
           await new Promise((resolve) => setTimeout(resolve, 0));
+          if (this.#signal?.aborted) return added;
           slice = performance.now();
         }
       }
-      added += batch.length;
       if (batch.length < CATCH_UP_BATCH) return added;
     }
   }

@@ -66,12 +66,17 @@ async function embedQueued(deps: Deps, offset = 0): Promise<number[]> {
   return jobs.map((j) => j.seq);
 }
 
-function openIndex(deps: Deps, file: string, options: { model?: string; fresh?: boolean } = {}) {
+function openIndex(
+  deps: Deps,
+  file: string,
+  options: { model?: string; fresh?: boolean; signal?: AbortSignal } = {},
+) {
   return SemanticIndex.open(deps.store.vectors, {
     model: options.model ?? MODEL,
     dimensions: DIMENSIONS,
     file: { path: file },
     ...(options.fresh ? { fresh: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
@@ -142,6 +147,37 @@ Deno.test("SemanticIndex: a saved index reopens from its file and catches up wit
     const fresh = await openIndex(deps, file, { fresh: true });
     assert.equal(fresh.origin, "rebuilt: asked to");
     assert.equal(fresh.size, 5);
+  } finally {
+    deps.store.close();
+  }
+});
+
+Deno.test("SemanticIndex: once its signal is aborted (a process stopping) catching up stops, and a saved index is gone on from by the next open", async () => {
+  const dir = await tempDataDir();
+  const file = `${dir}/index.db.vectors`;
+  const deps = await openDatabase(dir);
+  try {
+    const first = await storeAndEmbed(deps, 3);
+    const stopping = new AbortController();
+    const index = await openIndex(deps, file, { signal: stopping.signal });
+    assert.equal(index.size, 3);
+    const later = await storeAndEmbed(deps, 2);
+    stopping.abort();
+    assert.equal(await index.catchUp(), 0, "nothing is added once stopped");
+    assert.equal(index.size, 3);
+    await index.save();
+
+    const stoppedAtOnce = new AbortController();
+    stoppedAtOnce.abort();
+    const unbuilt = await openIndex(deps, file, { fresh: true, signal: stoppedAtOnce.signal });
+    assert.equal(unbuilt.size, 0, "a build asked to stop before it started adds nothing");
+    assert.equal(unbuilt.change, 0);
+
+    const next = await openIndex(deps, file);
+    assert.equal(next.origin, "file", "the stopped index's file is trusted");
+    assert.equal(next.size, 5, "and caught up with the 2 vectors it lacked");
+    assert.equal(await exactMatch(next, direction(first[0]!)), first[0]);
+    assert.equal(await exactMatch(next, direction(later[1]!)), later[1]);
   } finally {
     deps.store.close();
   }

@@ -4,6 +4,7 @@ import { MemoryError } from "../../core/errors.ts";
 import type { Deps, Operation } from "../../ops/operation.ts";
 import { createApp } from "./app.ts";
 import { isLoopbackHost } from "./auth.ts";
+import { onStopSignal } from "../stop_signals.ts";
 
 /** Serve the catalog over HTTP; resolves after a signal has stopped the server. */
 export async function serveHttp(deps: Deps, options: { catalog: readonly Operation[] }): Promise<void> {
@@ -19,9 +20,7 @@ export async function serveHttp(deps: Deps, options: { catalog: readonly Operati
   }
   const app = createApp(deps, { ...options, loopback });
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const stopListening = onStopSignal(() => controller.abort());
   const address = `${deps.config.host}:${deps.config.port}`;
   let server: Deno.HttpServer;
   try {
@@ -44,6 +43,10 @@ export async function serveHttp(deps: Deps, options: { catalog: readonly Operati
     }
     throw err;
   }
-  await server.finished;
+  try {
+    await server.finished;
+  } finally {
+    stopListening();
+  }
   deps.log.info("stopped");
 }
