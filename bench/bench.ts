@@ -232,6 +232,26 @@ async function embedSeeded(deps: Deps): Promise<void> {
 }
 
 /**
+ * Embed what the previous surface's writes queued and save the vector index, so that each surface
+ * starts from a fully embedded database, as the first one does. Otherwise the next server spends its
+ * first rows (hybrid recall among them) embedding the memories the previous surface stored.
+ */
+async function settleEmbeddings(db: string, modelsDir: string): Promise<void> {
+  const { deps } = await openInProcess(db, ACTOR, undefined, modelsDir);
+  try {
+    const embedder = (await deps.semantic.models()).embedder;
+    if (!embedder) return;
+    const embedded = await drainQueue(deps.store.vectors, { embedder, clock: deps.clock });
+    if (embedded === 0) return;
+    await (await deps.semantic.index()).catchUp();
+    await deps.semantic.saveIndex();
+    progress(`  embedded the ${embedded} memories the previous surface stored`);
+  } finally {
+    deps.store.close();
+  }
+}
+
+/**
  * A cached seeded database stands in for seeding: its memories' ids in order, and the workload moved
  * past the memories it holds (memory_store rows must create new ones). Seeding times are not known.
  */
@@ -311,12 +331,13 @@ async function benchSize(
       dbBytes: 0,
       rows: [],
     };
-    for (const surface of options.surfaces) {
+    for (const [n, surface] of options.surfaces.entries()) {
       // The other surfaces run their own server process on the file: close this connection first.
       if (surface !== "inproc") {
         await inproc?.close();
         inproc = undefined;
       }
+      if (modelsDir && n > 0) await settleEmbeddings(db, modelsDir);
       // The file was just written (seeded or copied: 500 MB at 100k), or closing the previous surface's
       // connection checkpointed its writes into it: wait for the kernel to write it out, so that the
       // rows measure the product rather than the disk's writeback.

@@ -47,6 +47,8 @@ Deno.test("deno task bench measures every row through every surface and writes i
     assert.equal(r.stats.n, 3, `${r.surface} ${r.row}: measured calls`);
     assert.ok(Number.isFinite(r.stats.p95) && r.stats.p95 > 0, `${r.surface} ${r.row}: p95 ${r.stats.p95}`);
   }
+  // The in-process rows stored memories without embedding them: the next surface starts embedded.
+  assert.match(stderr, /embedded the \d+ memories the previous surface stored/);
   assert.deepEqual(report.peer?.sizes.map((s) => s.size), [120]);
   assert.ok(report.budgets.length > 0);
   assert.ok((await Deno.stat(`${dir}/bench-latest.md`)).size > 0);
