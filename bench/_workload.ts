@@ -222,13 +222,14 @@ export class Workload {
   }
 
   /**
-   * A 2-6 word query: with probability `fromStored`, consecutive words of a stored memory's
-   * content (so it matches at least that memory); otherwise Zipf-drawn words.
+   * A 2-6 word query: with probability `fromStored`, consecutive words of one of the first `within`
+   * stored memories' content (so it matches at least that memory); otherwise Zipf-drawn words.
    */
-  query(rng: Rng, fromStored: number): string {
+  query(rng: Rng, fromStored: number, within = this.#count): string {
     const n = intBetween(rng, 2, 6);
-    if (this.#count > 0 && rng() < fromStored) {
-      const memory = this.memory(Math.floor(rng() * this.#count));
+    const stored = Math.min(within, this.#count);
+    if (stored > 0 && rng() < fromStored) {
+      const memory = this.memory(Math.floor(rng() * stored));
       const words = memory.content.toLowerCase().match(/[a-z0-9]+/g) ?? [];
       const start = Math.floor(rng() * Math.max(1, words.length - n));
       return words.slice(start, start + n).join(" ");

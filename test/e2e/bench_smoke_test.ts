@@ -3,7 +3,8 @@
 // timing (the budgets' verdicts are the benchmark's business, on a quiet machine); a crash, a missing
 // row or an empty measurement is a defect of the tool.
 import assert from "node:assert/strict";
-import { ROWS } from "../../bench/_ops.ts";
+import { opSpecs, ROWS } from "../../bench/_ops.ts";
+import { Workload } from "../../bench/_workload.ts";
 import { cacheGoodUntil, cacheUsable } from "../../bench/_seed.ts";
 import { mergeOnUpsert } from "../../src/lifecycle/upsert_merge.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite_store.ts";
@@ -81,4 +82,28 @@ Deno.test("a cached bench database stands in for seeding only while none of its 
   assert.equal(cacheUsable(fresh, new Date(now.getTime() + 4.5 * HOUR)), false);
   assert.equal(await cache("forever", [null, null]), null);
   assert.equal(cacheUsable(null, now), true);
+});
+
+Deno.test("every surface is asked the same reading inputs, even after an earlier surface stored memories", () => {
+  const seed = 20240601;
+  const size = 200;
+  const workload = new Workload(seed);
+  for (let i = 0; i < size; i++) workload.next();
+  const ids = Array.from({ length: size }, (_, i) => `id-${i}`);
+  const inputsOf = (surface: string) => {
+    const specs = opSpecs(workload, ids, { seed, size, surface, pool: 50, semantic: true });
+    // Building memory_store inputs takes new memories from the workload, as a surface's writing rows do.
+    return new Map(specs.map((s) => [s.row, Array.from({ length: 50 }, (_, i) => s.input(i))]));
+  };
+  const first = inputsOf("inproc");
+  const second = inputsOf("mcp");
+  for (const row of ["memory_recall", "memory_search", "memory_session_start", "memory_kg_query depth 3"]) {
+    assert.deepEqual(second.get(row), first.get(row), `${row}: the same inputs through every surface`);
+  }
+  assert.deepEqual(second.get("memory_check_duplicate"), first.get("memory_check_duplicate"));
+  // Writing rows: new memories for each surface, and upserts of memories of its own draw.
+  const titles = (rows: Map<string, unknown[]>) =>
+    (rows.get("memory_store") as { title: string }[]).map((d) => d.title);
+  assert.notDeepEqual(titles(second), titles(first));
+  assert.notDeepEqual(second.get("memory_store (upsert)"), first.get("memory_store (upsert)"));
 });
