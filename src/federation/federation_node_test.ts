@@ -175,6 +175,27 @@ Deno.test("a write's quorum: met when a peer acknowledges, not met (and kept) wh
   }
 });
 
+Deno.test("a peer back from an outage acknowledges a new write at once: the write wakes a pusher waiting out its backoff", async () => {
+  const nodes = await makeNodes(2);
+  const [x, y] = nodes as [TestNode, TestNode];
+  try {
+    await start(x, [y], { quorum: 2 });
+    // y is down: x's pusher fails and backs off (50, 100, ... 1 600 ms: 3.15 s in all, then 3 200 ms).
+    await put(x.store, "while y is down");
+    const missed = await x.node!.replicate(await x.store.replication.head());
+    assert.equal(missed.met, false);
+    await new Promise((resolve) => setTimeout(resolve, 4_000 - 1_500));
+    // About 4 s in, the pusher is in a pause of 3.2 s, longer than the 1.5 s quorum timeout.
+    await start(y, [x]);
+    await put(x.store, "after y is back");
+    const met = await x.node!.replicate(await x.store.replication.head());
+    assert.deepEqual([met.met, met.acks], [true, 2], "the write's quorum did not wait out the backoff");
+    assert.equal(await digestsOf(y.store), await digestsOf(x.store));
+  } finally {
+    await closeAll(nodes);
+  }
+});
+
 Deno.test("catch-up notices a peer whose database was replaced and pulls its new feed from the start", async () => {
   const nodes = await makeNodes(2);
   const [x, y] = nodes as [TestNode, TestNode];

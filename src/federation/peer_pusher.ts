@@ -39,6 +39,8 @@ export class PeerPusher {
   #running: Promise<void> | null = null;
   #waiters: { target: number; resolve: (landed: boolean) => void }[] = [];
   #failures = 0;
+  /** The pause after a failed push, and when it began: a new write may cut it short (want()). */
+  #retryWait: { wake: AbortController; since: number } | undefined;
   #saved = -1;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -66,9 +68,18 @@ export class PeerPusher {
     return landed;
   }
 
-  /** Push everything up to `target` in the background. */
+  /**
+   * Push everything up to `target` in the background. New changes wake a pusher waiting out its
+   * backoff after failed pushes (at most once per `retryBackoffMs`): the peer may be back, and a write
+   * waiting for its quorum would otherwise sit out up to MAX_BACKOFF_MS after the peer had returned.
+   */
   want(target: number): void {
+    const more = target > this.#wanted;
     this.#wanted = Math.max(this.#wanted, target);
+    const waiting = this.#retryWait;
+    if (more && waiting && performance.now() - waiting.since >= this.#options.retryBackoffMs) {
+      waiting.wake.abort();
+    }
     if (this.#running || this.#stop.signal.aborted) return;
     this.#running = this.#run().finally(() => {
       this.#running = null;
@@ -146,7 +157,13 @@ export class PeerPusher {
             error: (err as Error).message,
           });
         }
-        await pause(retryDelay(this.#failures, this.#options.retryBackoffMs), this.#stop.signal);
+        const wake = new AbortController();
+        this.#retryWait = { wake, since: performance.now() };
+        await pause(
+          retryDelay(this.#failures, this.#options.retryBackoffMs),
+          AbortSignal.any([this.#stop.signal, wake.signal]),
+        );
+        this.#retryWait = undefined;
       }
     }
   }

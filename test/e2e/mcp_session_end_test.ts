@@ -156,3 +156,36 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assert.equal((await memoryGet(db, stored.id)).access_count, 1, "the recall's touch was written");
   });
 }
+
+Deno.test(
+  "MCP: a client that stops reading ends the session cleanly instead of crashing the server on EPIPE",
+  {
+    ignore: Deno.build.os === "windows",
+  },
+  async () => {
+    const db = `${await tempDataDir()}/m.db`;
+    const child = spawnMcp(db);
+    const writer = child.stdin.getWriter();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    await writer.write(initialize);
+    await readUntilAnswered(reader, 1);
+    // The client closes its end of stdout: the server's next answer meets a closed pipe.
+    await reader.cancel();
+    await writer.write(initialized);
+    await writer.write(call(2, "memory_store", { title: "Unread", content: "Its answer is never read" }));
+    const status = await exited(child, "its output was closed");
+    await writer.close().catch(() => {});
+    const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
+    assert.equal(status.signal, null, stderr);
+    assert.equal(status.code, 0, stderr);
+    assert.ok(stderr.includes('"reason":"output closed"'), stderr);
+    assert.ok(!stderr.includes("Uncaught"), stderr);
+    assert.equal(exists(`${db}-wal`), false, "the store was closed");
+    // The write was made before its answer failed.
+    const listed = await runCli(["list", "--db", db, "--json"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as { memories: Memory[] }).memories.map((m) => m.title), [
+      "Unread",
+    ]);
+  },
+);

@@ -5,7 +5,8 @@
 // never notices the end of stdin (typescript-sdk #2002), so without the session below the server ran
 // on until SIGTERM killed it: pending writes lost, the WAL left behind, and with a client that exits
 // without a signal, a process holding the database for good. Here the end of stdin, SIGINT and SIGTERM
-// all end the session once every request already read has been answered.
+// all end the session once every request already read has been answered, and a client that stops
+// reading ends it at once.
 import process from "node:process";
 import {
   isJSONRPCErrorResponse,
@@ -35,6 +36,8 @@ export class StdioSession implements Transport {
   readonly #inner: StdioServerTransport;
   readonly #unanswered = new Set<RequestId>();
   #whenAnswered: (() => void) | undefined;
+  /** Set once stdout failed (the client stopped reading): nothing more can be answered. */
+  #outputClosed = false;
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
@@ -60,6 +63,8 @@ export class StdioSession implements Transport {
 
   // The stdio transport takes no send options (they relate messages on multiplexed transports).
   async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
+    // A write to a closed pipe would wait for a 'drain' that never comes.
+    if (this.#outputClosed) return;
     try {
       await this.#inner.send(message);
     } finally {
@@ -71,6 +76,13 @@ export class StdioSession implements Transport {
 
   close(): Promise<void> {
     return this.#inner.close();
+  }
+
+  /** stdout failed: answers can no longer be delivered, so none is waited for. */
+  outputFailed(): void {
+    this.#outputClosed = true;
+    this.#unanswered.clear();
+    this.#whenAnswered?.();
   }
 
   /** Resolves once every request read so far has been answered, or after `limitMs`. */
@@ -110,8 +122,16 @@ export async function serveStdio(deps: Deps, options: { catalog: readonly Operat
     })();
   };
   const onEnd = () => end("end of input");
+  // A client that stops reading (it exited, or closed its end of the pipe): EPIPE on the next answer,
+  // which unhandled would crash the process with its pending writes.
+  const onOutputError = (error: Error) => {
+    session.outputFailed();
+    deps.log.warn("mcp output closed", { error: error.message });
+    end("output closed");
+  };
   process.stdin.once("end", onEnd);
   process.stdin.once("close", onEnd);
+  process.stdout.on("error", onOutputError);
   const stopListening = onStopSignal(() => end("signal"));
   try {
     await server.connect(session);
@@ -120,5 +140,6 @@ export async function serveStdio(deps: Deps, options: { catalog: readonly Operat
     stopListening();
     process.stdin.off("end", onEnd);
     process.stdin.off("close", onEnd);
+    process.stdout.off("error", onOutputError);
   }
 }
