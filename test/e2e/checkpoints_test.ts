@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
+import { fileExists } from "../support/files.ts";
 import { startServer, tempDataDir } from "../support/processes.ts";
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("serve checkpoints the WAL on a worker thread under its own permission set, and a clean stop leaves no WAL", async () => {
   const db = `${await tempDataDir()}/m.db`;
@@ -33,5 +25,5 @@ Deno.test("serve checkpoints the WAL on a worker thread under its own permission
   } finally {
     await server.stop();
   }
-  assert.equal(exists(`${db}-wal`), false, "the worker's connection closed before the server's own");
+  assert.equal(fileExists(`${db}-wal`), false, "the worker's connection closed before the server's own");
 });

@@ -3,19 +3,11 @@
 // request and the server's exit status is seen.
 import assert from "node:assert/strict";
 import type { Memory } from "../support/results.ts";
+import { fileExists } from "../support/files.ts";
 import { runCli, tempDataDir } from "../support/processes.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function spawnMcp(db: string): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
@@ -90,6 +82,18 @@ async function readToEnd(reader: ReadableStreamDefaultReader<string>, sofar: str
   }
 }
 
+/** A raw session: the server spawned and initialized, and request 2, a memory_store, answered. */
+async function sessionWithStore(db: string, memory: { title: string; content: string }) {
+  const child = spawnMcp(db);
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  await writer.write(initialize);
+  await writer.write(initialized);
+  await writer.write(call(2, "memory_store", memory));
+  const stdout = await readUntilAnswered(reader, 2);
+  return { child, writer, reader, stdout };
+}
+
 async function memoryGet(db: string, id: string): Promise<Memory> {
   const got = await runCli(["get", id, "--db", db, "--json"]);
   assert.equal(got.code, 0, got.stderr);
@@ -98,15 +102,12 @@ async function memoryGet(db: string, id: string): Promise<Memory> {
 
 Deno.test("MCP: closing stdin right after the last request answers it, then exits cleanly with its writes made", async () => {
   const db = `${await tempDataDir()}/m.db`;
-  const child = spawnMcp(db);
-  const writer = child.stdin.getWriter();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  await writer.write(initialize);
-  await writer.write(initialized);
-  await writer.write(
-    call(2, "memory_store", { title: "Harbour lights", content: "The ferry leaves at dawn" }),
-  );
-  let stdout = await readUntilAnswered(reader, 2);
+  const session = await sessionWithStore(db, {
+    title: "Harbour lights",
+    content: "The ferry leaves at dawn",
+  });
+  const { child, writer, reader } = session;
+  let stdout = session.stdout;
   // The recall and the end of input together: the answer must still come.
   await writer.write(call(3, "memory_recall", { context: "ferry dawn" }));
   await writer.close();
@@ -120,7 +121,7 @@ Deno.test("MCP: closing stdin right after the last request answers it, then exit
   assert.equal(stored?.action, "created", stdout);
   const recalled = byId.get(3)?.result?.structuredContent as { memories: { id: string }[] } | undefined;
   assert.deepEqual(recalled?.memories.map((m) => m.id), [stored!.id], stdout);
-  assert.equal(exists(`${db}-wal`), false, "the store was closed (the last connection removes the WAL)");
+  assert.equal(fileExists(`${db}-wal`), false, "the store was closed (the last connection removes the WAL)");
   // The recall's touch is written after its answer: it was written before the exit.
   assert.equal((await memoryGet(db, stored!.id)).access_count, 1);
   assert.ok(stderr.includes('"reason":"end of input"'), stderr);
@@ -131,13 +132,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     ignore: Deno.build.os === "windows",
   }, async () => {
     const db = `${await tempDataDir()}/m.db`;
-    const child = spawnMcp(db);
-    const writer = child.stdin.getWriter();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    await writer.write(initialize);
-    await writer.write(initialized);
-    await writer.write(call(2, "memory_store", { title: "Signal test", content: "Stopped by a signal" }));
-    let stdout = await readUntilAnswered(reader, 2);
+    const session = await sessionWithStore(db, { title: "Signal test", content: "Stopped by a signal" });
+    const { child, writer, reader } = session;
+    let stdout = session.stdout;
     await writer.write(call(3, "memory_recall", { context: "signal stopped" }));
     stdout = await readUntilAnswered(reader, 3, stdout);
     // stdin stays open: only the signal ends the session.
@@ -149,7 +146,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assert.equal(status.signal, null, `the server handled ${signal}; stderr: ${stderr}`);
     assert.equal(status.code, 0, stderr);
     assert.ok(stderr.includes('"reason":"signal"'), stderr);
-    assert.equal(exists(`${db}-wal`), false, "the store was closed");
+    assert.equal(fileExists(`${db}-wal`), false, "the store was closed");
     const stored = answers(stdout).get(2)?.result?.structuredContent as { id: string };
     const recalled = answers(stdout).get(3)?.result?.structuredContent as { memories: { id: string }[] };
     assert.deepEqual(recalled.memories.map((m) => m.id), [stored.id]);
@@ -180,7 +177,7 @@ Deno.test(
     assert.equal(status.code, 0, stderr);
     assert.ok(stderr.includes('"reason":"output closed"'), stderr);
     assert.ok(!stderr.includes("Uncaught"), stderr);
-    assert.equal(exists(`${db}-wal`), false, "the store was closed");
+    assert.equal(fileExists(`${db}-wal`), false, "the store was closed");
     // The write was made before its answer failed.
     const listed = await runCli(["list", "--db", db, "--json"]);
     assert.equal(listed.code, 0, listed.stderr);
