@@ -32,7 +32,7 @@ const ANSWER_WAIT_MS = 10_000;
  * The SDK's stdio transport, keeping count of the requests read and not yet answered, so that a
  * session can end as soon as they all have been.
  */
-export class StdioSession implements Transport {
+class StdioSession implements Transport {
   readonly #inner: StdioServerTransport;
   readonly #unanswered = new Set<RequestId>();
   #whenAnswered: (() => void) | undefined;
