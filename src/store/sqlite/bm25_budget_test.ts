@@ -1,59 +1,8 @@
 import assert from "node:assert/strict";
-import Database from "better-sqlite3-multiple-ciphers";
-import {
-  ftsIdf,
-  ftsRowCount,
-  type Match,
-  readVarint,
-  scoreAll,
-  scoreAny,
-  termCeiling,
-  type TermDocs,
-} from "./bm25_budget.ts";
+import { ftsIdf, type Match, scoreAll, scoreAny, termCeiling } from "./bm25_budget.ts";
+import { ftsTotals } from "./bm25_terms.ts";
 import { ftsMatch } from "./filters.ts";
-import { MIGRATIONS } from "./migrations/mod.ts";
-import { nativeAddonPath } from "./open.ts";
-import type { SqliteSession } from "./session.ts";
-import { migrate } from "./migrate.ts";
-import { tempDataDir } from "../../../test/support/processes.ts";
-
-const NOW = "2026-06-01T12:00:00.000Z";
-
-/** A migrated database file with `texts` stored in order (seq 1, 2, ...), and a session on it. */
-async function corpus(texts: string[]): Promise<{ db: Database.Database; session: SqliteSession }> {
-  const path = `${await tempDataDir()}/t.db`;
-  const db = new Database(path, { nativeBinding: nativeAddonPath() });
-  db.pragma("journal_mode = WAL");
-  await migrate(db, MIGRATIONS, { now: NOW, retryMs: 1000 });
-  const insert = db.prepare(
-    `INSERT INTO memories (id, tier, namespace, title, content, tags, priority, confidence, source,
-      created_at, updated_at, metadata, scope)
-     VALUES (?, 'long', 'global', ?, ?, '[]', 5, 1, 'api', ?, ?, '{}', 'collective')`,
-  );
-  db.transaction(() => {
-    texts.forEach((text, i) => insert.run(`id-${i}`, `t${i}`, text, NOW, NOW));
-  })();
-  const session: SqliteSession = {
-    stmt: (sql) => db.prepare(sql),
-    read: (fn) => Promise.resolve(fn()),
-    write: (fn) => Promise.resolve(fn()),
-  };
-  return { db, session };
-}
-
-function docsOf(db: Database.Database, terms: string[]): TermDocs[] {
-  const vocab = db.prepare("SELECT doc FROM memories_fts_vocab WHERE term = ?");
-  return terms.map((term) => ({ term, docs: (vocab.get(term) as { doc: number } | undefined)?.doc ?? 0 }));
-}
-
-/** Every match of the query with FTS5's own rank: the reference the budgeted scores must equal. */
-function exhaustive(db: Database.Database, match: string): Map<number, number> {
-  return new Map(
-    db.prepare("SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ?").raw(true).all(
-      match,
-    ) as Match[],
-  );
-}
+import { corpus, docsOf, exhaustive, indexOf, NOW } from "../../../test/support/fts_corpus.ts";
 
 function assertSameScores(got: readonly Match[], reference: Map<number, number>): void {
   for (const [seq, rank] of got) {
@@ -74,31 +23,25 @@ function riverCorpus(): string[] {
   });
 }
 
-Deno.test("readVarint() decodes SQLite varints of one, two and nine bytes", () => {
-  assert.equal(readVarint(Uint8Array.of(0x05)), 5);
-  assert.equal(readVarint(Uint8Array.of(0x81, 0x00)), 128);
-  assert.equal(readVarint(Uint8Array.of(0x86, 0xa0, 0x00), 0), (6 * 128 + 0x20) * 128);
-  assert.equal(readVarint(Uint8Array.of(0x00, 0x81, 0x01), 1), 129);
-  assert.equal(readVarint(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x01)), 2 ** 8 + 1);
-  assert.throws(() => readVarint(Uint8Array.of(0x81)), /Truncated varint/);
-});
-
-Deno.test("ftsRowCount() is the number of indexed memories, deleted ones excluded", async () => {
+Deno.test("ftsTotals() is the number of indexed memories, deleted ones excluded", async () => {
   const empty = await corpus([]);
   try {
-    assert.equal(ftsRowCount(empty.session), 0);
-    assert.deepEqual(scoreAny(empty.session, [], { rows: 0, need: 5, budget: 10, weighted: false }), {
-      matches: [],
-      ceiling: 0,
-    });
+    assert.equal(ftsTotals(empty.session).rows, 0);
+    assert.deepEqual(
+      scoreAny(empty.session, [], { ...indexOf(empty.session), need: 5, budget: 10, weighted: false }),
+      {
+        matches: [],
+        ceiling: 0,
+      },
+    );
   } finally {
     empty.db.close();
   }
   const { db, session } = await corpus(riverCorpus());
   try {
-    assert.equal(ftsRowCount(session), 200);
+    assert.equal(ftsTotals(session).rows, 200);
     db.prepare("UPDATE memories SET deleted_at = ? WHERE seq <= 10").run(NOW);
-    assert.equal(ftsRowCount(session), 190);
+    assert.equal(ftsTotals(session).rows, 190);
   } finally {
     db.close();
   }
@@ -108,7 +51,7 @@ Deno.test("scoreAny() within the budget scores every match as FTS5 does", async 
   const { db, session } = await corpus(riverCorpus());
   try {
     const terms = docsOf(db, ["otter", "stone"]);
-    const out = scoreAny(session, terms, { rows: 200, need: 5, budget: 1000, weighted: true });
+    const out = scoreAny(session, terms, { ...indexOf(session), need: 5, budget: 1000, weighted: true });
     const reference = exhaustive(db, ftsMatch(["otter", "stone"], "any"));
     assert.equal(out.ceiling, 0);
     assert.equal(out.matches.length, reference.size);
@@ -124,7 +67,7 @@ Deno.test("scoreAny() stops at the rare term's matches when they provably outran
     const terms = docsOf(db, ["river", "otter"]);
     assert.deepEqual(terms.map((t) => t.docs), [80, 6]);
     const reference = exhaustive(db, ftsMatch(["otter", "river"], "any"));
-    const out = scoreAny(session, terms, { rows: 200, need: 3, budget: 20, weighted: true });
+    const out = scoreAny(session, terms, { ...indexOf(session), need: 3, budget: 20, weighted: true });
     // Only the otter memories were read, each with its full score (river counted where present).
     assert.equal(out.matches.length, 6);
     assertSameScores(out.matches, reference);
@@ -147,7 +90,7 @@ Deno.test("scoreAny() adds the most recent common-term matches when the rare one
     const otterOnly = exhaustive(db, '"otter"');
     const riverOnly = [...otter.keys()].filter((s) => !otterOnly.has(s)).sort((a, b) => b - a);
     for (const options of [{ need: 30 }, { need: 3, complete: true }]) {
-      const out = scoreAny(session, terms, { rows: 200, budget: 20, weighted: true, ...options });
+      const out = scoreAny(session, terms, { ...indexOf(session), budget: 20, weighted: true, ...options });
       assert.equal(out.ceiling, Infinity);
       // The 6 otter memories with FTS5's score, plus max(20 - 6, 20 / 4) = 14 river-only ones, the
       // newest, each ranked by river's IDF (one occurrence in a memory of average length).
@@ -167,7 +110,7 @@ Deno.test("scoreAny() takes the most recent matches when even the rarest term ex
   try {
     const terms = docsOf(db, ["river", "stone"]);
     // Budget 20: the pairs' expected 80 * 60 / 200 = 24 matches do not fit either.
-    const out = scoreAny(session, terms, { rows: 200, need: 3, budget: 20, weighted: true });
+    const out = scoreAny(session, terms, { ...indexOf(session), need: 3, budget: 20, weighted: true });
     const reference = exhaustive(db, ftsMatch(["river", "stone"], "any"));
     assert.equal(out.ceiling, Infinity);
     assert.deepEqual(out.matches.map(([s]) => s), [...reference.keys()].sort((a, b) => b - a).slice(0, 20));
@@ -183,7 +126,7 @@ Deno.test("scoreAny() takes the most recent matches when even the rarest term ex
       "the corpus has memories with both",
     );
     // Unweighted terms (the caller found none with weight): the most recent, unscored.
-    const flat = scoreAny(session, terms, { rows: 200, need: 3, budget: 20, weighted: false });
+    const flat = scoreAny(session, terms, { ...indexOf(session), need: 3, budget: 20, weighted: false });
     assert.equal(flat.matches.length, 20);
     assert.ok(flat.matches.every(([, rank]) => rank === -1e-6));
   } finally {
@@ -207,7 +150,7 @@ Deno.test("scoreAny() scores every memory with two or more common terms exactly 
     const count = (seq: number) =>
       ["alpha", "beta", "gamma"].filter((t) => exhaustive(db, t).has(seq)).length;
     // Every term is over a budget of 45, but the pairs expect (75*60 + 75*50 + 60*50) / 300 = 37.5.
-    const out = scoreAny(session, terms, { rows: 300, need: 500, budget: 45, weighted: true });
+    const out = scoreAny(session, terms, { ...indexOf(session), need: 500, budget: 45, weighted: true });
     const multi = [...reference.keys()].filter((seq) => count(seq) >= 2);
     assert.equal(multi.filter((seq) => count(seq) === 3).length, 5);
     const got = new Map(out.matches);
@@ -223,7 +166,7 @@ Deno.test("scoreAny() scores every memory with two or more common terms exactly 
     const single = Math.max(...terms.map((t) => termCeiling(300, t.docs)));
     const sure = multi.filter((seq) => -reference.get(seq)! >= single).length;
     assert.ok(sure > 0, "some memories with two or three terms outrank any with one");
-    const top = scoreAny(session, terms, { rows: 300, need: sure, budget: 45, weighted: true });
+    const top = scoreAny(session, terms, { ...indexOf(session), need: sure, budget: 45, weighted: true });
     assert.ok(Math.abs(top.ceiling - single) < 1e-12);
     assert.deepEqual(new Set(top.matches.map(([seq]) => seq)), new Set(multi));
   } finally {

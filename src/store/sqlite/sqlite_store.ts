@@ -20,7 +20,8 @@ import { SqliteEntities } from "./entities.ts";
 import { filterClause } from "./filters.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { bestVisible, keywordWithContext } from "./keyword_context.ts";
-import { ftsRowCount, isWeighted, SCORE_BUDGET, scoreAll, scoreAny, type TermDocs } from "./bm25_budget.ts";
+import { isWeighted, SCORE_BUDGET, scoreAll, scoreAny, type TermDocs } from "./bm25_budget.ts";
+import { DocLengths, ftsTotals } from "./bm25_terms.ts";
 import { SqliteGraph } from "./graph.ts";
 import { SqliteNamespaces } from "./namespaces.ts";
 import { SqlitePending } from "./pending.ts";
@@ -111,6 +112,8 @@ interface SharedDb {
   scoreBudget: number;
   /** Document counts of common terms, by stem (see #termDocs). */
   commonTerms: Map<string, { docs: number; rows: number; at: number }>;
+  /** Indexed memories' lengths in tokens, for keyword scoring (bm25_terms.ts). */
+  lengths: DocLengths;
   statements: Map<string, Statement>;
   schemaVersion: number;
   /** Recall's access bookkeeping not yet written (see touch()), oldest first. */
@@ -247,6 +250,7 @@ export class SqliteStore implements MemoryStore {
       retryMs,
       scoreBudget: options.scoreBudget ?? SCORE_BUDGET,
       commonTerms: new Map(),
+      lengths: new DocLengths(),
       statements: new Map(),
       schemaVersion: 0,
       touches: [],
@@ -572,7 +576,7 @@ export class SqliteStore implements MemoryStore {
     // One read transaction: the term counts that bound the scoring and the scoring see one snapshot.
     return this.#read(() =>
       this.#db.transaction(() => {
-        const rows = ftsRowCount(this.#session);
+        const { rows, tokens } = ftsTotals(this.#session);
         const known = this.#termDocs(terms, rows);
         const score = (complete: boolean) => {
           if (options.mode === "all") return scoreAll(this.#session, known, { rows, budget });
@@ -582,6 +586,8 @@ export class SqliteStore implements MemoryStore {
           const weighted = known.filter((t) => isWeighted(rows, t.docs));
           return scoreAny(this.#session, weighted.length > 0 ? weighted : known.filter((t) => t.docs > 0), {
             rows,
+            tokens,
+            lengths: this.#shared.lengths,
             need: options.limit,
             budget,
             weighted: weighted.length > 0,

@@ -17,6 +17,7 @@ import * as m0015 from "./0015_replication.ts";
 import * as m0016 from "./0016_link_replication.ts";
 import * as m0017 from "./0017_recall_indexes.ts";
 import * as m0018 from "./0018_stats_indexes.ts";
+import * as m0019 from "./0019_fts_instances.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -45,4 +46,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, ...m0016 },
   { version: 17, ...m0017 },
   { version: 18, ...m0018 },
+  { version: 19, ...m0019 },
 ];
