@@ -22,13 +22,18 @@ const ROWS_SQL = "SELECT m.* FROM memories m WHERE m.seq IN (SELECT value FROM j
 
 /** The `n` best [seq, rank] matches, best (lowest rank) first; only the ranks of all are sorted. */
 export function bestFirst(matches: readonly Match[], n: number): Match[] {
-  let pool = matches;
-  if (matches.length > n) {
-    const ranks = Float64Array.from(matches, ([, rank]) => rank).sort();
-    const cut = ranks[n - 1]!;
-    pool = matches.filter(([, rank]) => rank <= cut);
+  if (matches.length <= n) return [...matches].sort((a, b) => a[1] - b[1]);
+  const ranks = Float64Array.from(matches, ([, rank]) => rank).sort();
+  const cut = ranks[n - 1]!;
+  // Those better than the n-th, sorted; then those equal to it in the order given (as a stable
+  // sort of them all would have it), without sorting the ties: unscored matches share one rank,
+  // and may be thousands.
+  const best = matches.filter(([, rank]) => rank < cut).sort((a, b) => a[1] - b[1]);
+  for (const match of matches) {
+    if (best.length >= n) break;
+    if (match[1] === cut) best.push(match);
   }
-  return [...pool].sort((a, b) => a[1] - b[1]).slice(0, n);
+  return best;
 }
 
 function visibleSql(where: Clause): string {

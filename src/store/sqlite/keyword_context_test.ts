@@ -97,3 +97,18 @@ Deno.test("bestFirst() returns the n lowest ranks in order without sorting every
   assert.deepEqual(bestFirst(matches, 10).map(([seq]) => seq), [2, 4, 3, 5, 1]);
   assert.deepEqual(bestFirst([], 3), []);
 });
+
+Deno.test("bestFirst() keeps ties at the cut in the order given, as a stable sort of every match does", () => {
+  // Few distinct ranks, so most cuts fall among ties (unscored matches all share one rank).
+  let state = 7;
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let round = 0; round < 200; round++) {
+    const matches: [number, number][] = Array.from(
+      { length: 1 + Math.floor(random() * 80) },
+      (_, i) => [i, -Math.floor(random() * 4)],
+    );
+    const n = 1 + Math.floor(random() * 60);
+    const stable = [...matches].sort((a, b) => a[1] - b[1]).slice(0, n);
+    assert.deepEqual(bestFirst(matches, n), stable, `round ${round}, n ${n}`);
+  }
+});
