@@ -49,10 +49,16 @@ const UPDATE_SQL = `UPDATE memories SET tier = @tier, namespace = @namespace, ti
   scope = @scope, updated_at = @updated_at
   WHERE seq = @seq`;
 
-// Document counts of common terms (more than the scoring budget) are reused for up to a minute,
-// or until the index has grown or shrunk by 1 %; at most this many are kept.
-const COMMON_TERM_TTL_MS = 60_000;
+// Document counts of common terms (more than the scoring budget) are reused for up to an hour,
+// until the index has grown or shrunk by 1 %, by every process (table fts_term_counts); at most
+// this many are kept in memory. Within those bounds a common term's IDF hardly moves: one in 5,000
+// of 100,000 memories that gains 500 more changes its IDF by 3 %.
+const COMMON_TERM_TTL_MS = 3_600_000;
 const COMMON_TERMS_KEPT = 10_000;
+const STORED_COUNT_SQL = "SELECT docs, rows, counted_at AS at FROM fts_term_counts WHERE term = ?";
+const STORE_COUNT_SQL = `INSERT INTO fts_term_counts (term, docs, rows, counted_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (term) DO UPDATE SET docs = excluded.docs, rows = excluded.rows, counted_at = excluded.counted_at`;
+const FORGET_COUNT_SQL = "DELETE FROM fts_term_counts WHERE term = ?";
 
 // The reference caps the counter; a runaway loop must not overflow it.
 const MAX_ACCESS_COUNT = 1_000_000;
@@ -104,6 +110,13 @@ interface FeedReach {
   parent: FeedReach | undefined;
 }
 
+/** A common term's document count, the index's rows then and when it was counted (ms). */
+interface CommonTerm {
+  docs: number;
+  rows: number;
+  at: number;
+}
+
 /** What every attributed view of one open database shares. */
 interface SharedDb {
   db: SqliteDb;
@@ -111,7 +124,7 @@ interface SharedDb {
   /** How many matches a keyword query scores at most (bm25_budget.ts). */
   scoreBudget: number;
   /** Document counts of common terms, by stem (see #termDocs). */
-  commonTerms: Map<string, { docs: number; rows: number; at: number }>;
+  commonTerms: Map<string, CommonTerm>;
   /** Indexed memories' lengths in tokens, for keyword scoring (bm25_terms.ts). */
   lengths: DocLengths;
   statements: Map<string, Statement>;
@@ -614,13 +627,18 @@ export class SqliteStore implements MemoryStore {
   /**
    * Each query term with the number of indexed memories containing its stem. The vocabulary table
    * counts by reading the term's whole posting list (5 ms for a word in every one of 100k memories),
-   * so counts above the scoring budget are kept for a while: they serve only to bound and weight
-   * common terms, whose IDF hardly moves. One look-up per term: the vocabulary table answers
-   * "term = ?" from its index but scans itself for "term IN (...)".
+   * so counts above the scoring budget are kept for a while, in memory and in the database for
+   * other processes: they serve only to bound and weight common terms, whose IDF hardly moves
+   * (COMMON_TERM_TTL_MS). One look-up per term: the vocabulary table answers "term = ?" from its
+   * index but scans itself for "term IN (...)". A count to keep is written with the next touches.
    */
   #termDocs(terms: string[], rows: number): TermDocs[] {
     const vocab = this.#stmt("SELECT doc FROM memories_fts_vocab WHERE term = ?");
+    const stored = this.#stmt(STORED_COUNT_SQL);
     const now = Date.now();
+    const usable = (count: CommonTerm | undefined): count is CommonTerm =>
+      count !== undefined && now - count.at < COMMON_TERM_TTL_MS && count.at <= now &&
+      Math.abs(rows - count.rows) * 100 <= count.rows;
     // A term once: "paint painting" is one stem, and a repeated word would count twice in bm25().
     const byStem = new Map<string, string>();
     for (const term of terms) {
@@ -628,19 +646,34 @@ export class SqliteStore implements MemoryStore {
       if (!byStem.has(stem)) byStem.set(stem, term);
     }
     return [...byStem].map(([stem, term]) => {
-      const cached = this.#shared.commonTerms.get(stem);
-      if (
-        cached && now - cached.at < COMMON_TERM_TTL_MS && Math.abs(rows - cached.rows) * 100 <= cached.rows
-      ) {
-        return { term, docs: cached.docs };
+      const known = this.#shared.commonTerms.get(stem);
+      if (usable(known)) return { term, docs: known.docs };
+      const kept = stored.get(stem) as CommonTerm | undefined;
+      if (usable(kept)) {
+        this.#rememberCommon(stem, kept);
+        return { term, docs: kept.docs };
       }
       const docs = (vocab.get(stem) as { doc: number } | undefined)?.doc ?? 0;
       if (docs > this.#shared.scoreBudget) {
-        if (this.#shared.commonTerms.size >= COMMON_TERMS_KEPT) this.#shared.commonTerms.clear();
-        this.#shared.commonTerms.set(stem, { docs, rows, at: now });
-      } else this.#shared.commonTerms.delete(stem);
+        this.#rememberCommon(stem, { docs, rows, at: now });
+        this.#defer(() => this.#stmt(STORE_COUNT_SQL).run(stem, docs, rows, now));
+      } else {
+        this.#shared.commonTerms.delete(stem);
+        if (kept) this.#defer(() => this.#stmt(FORGET_COUNT_SQL).run(stem));
+      }
       return { term, docs };
     });
+  }
+
+  #rememberCommon(stem: string, count: CommonTerm): void {
+    if (this.#shared.commonTerms.size >= COMMON_TERMS_KEPT) this.#shared.commonTerms.clear();
+    this.#shared.commonTerms.set(stem, count);
+  }
+
+  /** Queue a bookkeeping write for the next flush of the touches (see touch()). */
+  #defer(write: () => void): void {
+    this.#shared.touches.push(write);
+    this.#shared.touchTimer ??= setTimeout(() => this.#flushTouches(), TOUCH_DELAY_MS);
   }
 
   /**
@@ -660,7 +693,7 @@ export class SqliteStore implements MemoryStore {
       mid_until: options.midUntil,
       mid_if_before: options.midIfBefore,
     };
-    this.#shared.touches.push(() => {
+    this.#defer(() => {
       this.#stmt(TOUCH_LIFETIME_SQL).run(lifetime);
       this.#stmt(TOUCH_PRIORITY_SQL).run({ ids: idList });
       const rows = this.#stmt(TOUCH_ACCESS_SQL).all({ ids: idList, now: options.now }) as {
@@ -671,7 +704,6 @@ export class SqliteStore implements MemoryStore {
       // expiry change is never unexplained, but not a webhook event (see docs/audit.md).
       this.#record(rowsChange("memory.touch", rows), by);
     });
-    this.#shared.touchTimer ??= setTimeout(() => this.#flushTouches(), TOUCH_DELAY_MS);
     return Promise.resolve();
   }
 

@@ -361,6 +361,50 @@ Deno.test("keyword queries score at most the budget: rare terms in full, common 
   }
 });
 
+Deno.test("a common term's count is kept in the database for other processes, for an hour and 1 % of rows", async () => {
+  const path = await tempDb();
+  const seed = await SqliteStore.open(path, { now: NOW, scoreBudget: 10 });
+  // heron in 31 of 71 memories (common: over the budget of 10), kingfisher in one (rare).
+  await upsert(seed, draft({ title: "Heron heron", content: "heron and a kingfisher" }));
+  for (let i = 0; i < 30; i++) {
+    await upsert(seed, draft({ title: `Walk ${i}`, content: `a heron at pond ${i}` }));
+  }
+  for (let i = 0; i < 40; i++) {
+    await upsert(seed, draft({ title: `Bus ${i}`, content: `the bus to town ${i}` }));
+  }
+  const ask = (s: SqliteStore) =>
+    s.keyword(["heron", "kingfisher"], { mode: "any", filter: {}, now: NOW, limit: 5 });
+  assert.equal((await ask(seed)).length, 5, "kingfisher's match, then heron's");
+  seed.close(); // writes what the recall queued
+  const db = new Database(path, { nativeBinding: nativeAddonPath() });
+  const stored = () => db.prepare("SELECT term, docs, rows FROM fts_term_counts ORDER BY term").all();
+  try {
+    assert.deepEqual(stored(), [{ term: "heron", docs: 31, rows: 71 }], "the common term only");
+    // Another process believes the stored count: heron in 70 of 71 has no weight, so the query is
+    // kingfisher alone.
+    db.prepare("UPDATE fts_term_counts SET docs = 70").run();
+    const other = await SqliteStore.open(path, { now: NOW, scoreBudget: 10 });
+    assert.deepEqual((await ask(other)).map((h) => h.memory.title), ["Heron heron"]);
+    other.close();
+    // Counted over an hour ago, or when the index had more than 1 % more or fewer rows: counted again.
+    for (const stale of ["counted_at = counted_at - 3600001", "rows = 73"]) {
+      db.prepare(`UPDATE fts_term_counts SET docs = 70, ${stale}`).run();
+      const next = await SqliteStore.open(path, { now: NOW, scoreBudget: 10 });
+      assert.equal((await ask(next)).length, 5, stale);
+      next.close();
+      assert.deepEqual(stored(), [{ term: "heron", docs: 31, rows: 71 }], `${stale}: the new count is kept`);
+    }
+    // Counted again where the budget is wider, heron is no longer common: its stored count goes.
+    db.prepare("UPDATE fts_term_counts SET counted_at = counted_at - 3600001").run();
+    const wide = await SqliteStore.open(path, { now: NOW, scoreBudget: 100 });
+    assert.equal((await ask(wide)).length, 5);
+    wide.close();
+    assert.deepEqual(stored(), []);
+  } finally {
+    db.close();
+  }
+});
+
 Deno.test("keyword queries on a database that never held a memory find nothing (no error)", async () => {
   const store = await SqliteStore.open(await tempDb(), { now: NOW });
   try {

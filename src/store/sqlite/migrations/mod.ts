@@ -18,6 +18,7 @@ import * as m0016 from "./0016_link_replication.ts";
 import * as m0017 from "./0017_recall_indexes.ts";
 import * as m0018 from "./0018_stats_indexes.ts";
 import * as m0019 from "./0019_fts_instances.ts";
+import * as m0020 from "./0020_term_counts.ts";
 
 /** One numbered migration. */
 export interface Migration {
@@ -47,4 +48,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, ...m0017 },
   { version: 18, ...m0018 },
   { version: 19, ...m0019 },
+  { version: 20, ...m0020 },
 ];
