@@ -19,15 +19,9 @@
 //   scored by bm25(), whose IDF pass over the common terms' long posting lists would cost as much
 //   as the scoring saved, but by the sum of the IDFs of the terms they contain (BM25 for one
 //   occurrence in a memory of average length).
-import { type DocLengths, termMatches } from "./bm25_terms.ts";
+import { type DocLengths, ftsIdf, IDF_FLOOR, K1, termMatches } from "./bm25_terms.ts";
 import { ftsMatch } from "./filters.ts";
 import type { SqliteSession } from "./session.ts";
-
-/** FTS5's bm25() k1 (fts5_aux.c; b = 0.75 does not enter the ceiling). */
-const K1 = 1.2;
-
-/** FTS5's floor for an IDF that would be zero or negative (terms in half of all rows or more). */
-export const IDF_FLOOR = 1e-6;
 
 /** The default number of matches scored per query (about 5 ms of FTS5 scoring on one core). */
 export const SCORE_BUDGET = 2_500; // also the default of the scoreBudget setting (core/config.ts)
@@ -57,12 +51,6 @@ const RECENT_IDS_SQL =
   "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?";
 /** Matches of one expression (scored) that also match another (unscored: a filter). */
 const FILTERED_SQL = `${SCAN_SQL} AND +rowid IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?)`;
-
-/** FTS5's IDF of a term found in `docs` of `rows` indexed rows. */
-export function ftsIdf(rows: number, docs: number): number {
-  const idf = Math.log((rows - docs + 0.5) / (docs + 0.5));
-  return idf <= 0 ? IDF_FLOOR : idf;
-}
 
 /** The most one occurrence-set of a term can add to a memory's relevance: tf / (tf + k1 * L) < 1. */
 export function termCeiling(rows: number, docs: number): number {

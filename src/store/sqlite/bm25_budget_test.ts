@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ftsIdf, type Match, scoreAll, scoreAny, termCeiling } from "./bm25_budget.ts";
-import { ftsTotals } from "./bm25_terms.ts";
+import { type Match, scoreAll, scoreAny, termCeiling } from "./bm25_budget.ts";
+import { ftsIdf, ftsTotals } from "./bm25_terms.ts";
 import { ftsMatch } from "./filters.ts";
 import { corpus, docsOf, exhaustive, indexOf, NOW } from "../../../test/support/fts_corpus.ts";
 

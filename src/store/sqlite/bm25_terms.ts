@@ -14,8 +14,11 @@ import type { Match, TermDocs } from "./bm25_budget.ts";
 import type { SqliteSession } from "./session.ts";
 
 /** FTS5's bm25() constants (fts5_aux.c). */
-const K1 = 1.2;
+export const K1 = 1.2;
 const B = 0.75;
+
+/** FTS5's floor for an IDF that would be zero or negative (terms in half of all rows or more). */
+export const IDF_FLOOR = 1e-6;
 
 /** What the index holds in all: FTS5's row count (the N of its IDF) and every row's tokens. */
 export interface FtsTotals {
@@ -81,10 +84,10 @@ function averages(session: SqliteSession): number[] {
   return row ? varints(row.block) : [];
 }
 
-/** FTS5's IDF of a term found in `docs` of `rows` rows (at least 1e-6, as FTS5 floors it). */
-function idf(rows: number, docs: number): number {
-  const value = Math.log((rows - docs + 0.5) / (docs + 0.5));
-  return value <= 0 ? 1e-6 : value;
+/** FTS5's IDF of a term found in `docs` of `rows` indexed rows. */
+export function ftsIdf(rows: number, docs: number): number {
+  const idf = Math.log((rows - docs + 0.5) / (docs + 0.5));
+  return idf <= 0 ? IDF_FLOOR : idf;
 }
 
 /** Past this many feed entries since the last look, the cache is dropped rather than mended. */
@@ -213,7 +216,7 @@ export function termMatches(
     for (const seq of session.stmt(INSTANCES_SQL).pluck().all(indexTerm(t.term)) as number[]) {
       tf.set(seq, (tf.get(seq) ?? 0) + 1);
     }
-    return { idf: idf(rows, t.docs), tf };
+    return { idf: ftsIdf(rows, t.docs), tf };
   });
   const seqs = new Set<number>();
   for (const { tf } of perTerm) for (const seq of tf.keys()) seqs.add(seq);
