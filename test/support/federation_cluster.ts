@@ -140,7 +140,26 @@ export async function canonicalState(db: string): Promise<string> {
   }
 }
 
-/** Wait until every database has the same state; returns it, or throws with the differing counts. */
+/**
+ * The versions that differ between canonical states (at most 10, each node's view of it), so that a
+ * failure to converge says what diverged.
+ */
+function stateDifferences(dbs: readonly string[], states: readonly string[]): string {
+  const byId = states.map((s) =>
+    new Map((JSON.parse(s) as unknown[][]).map((row) => [row[0] as string, row]))
+  );
+  const ids = [...new Set(byId.flatMap((m) => [...m.keys()]))].sort();
+  const lines: string[] = [];
+  for (const id of ids) {
+    const views = byId.map((m) => JSON.stringify(m.get(id) ?? "missing"));
+    if (views.every((v) => v === views[0])) continue;
+    lines.push(`version ${id}:`, ...views.map((v, i) => `  ${dbs[i]}: ${v}`));
+    if (lines.length >= 10 * (dbs.length + 1)) break;
+  }
+  return lines.length > 0 ? lines.join("\n") : "every version is alike; the states differ in order";
+}
+
+/** Wait until every database has the same state; returns it, or throws with what differs. */
 export async function waitForConvergence(dbs: readonly string[], timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -150,7 +169,7 @@ export async function waitForConvergence(dbs: readonly string[], timeoutMs: numb
       throw new Error(
         `no convergence within ${timeoutMs} ms: ${
           states.map((s, i) => `${dbs[i]}: ${JSON.parse(s).length} versions`)
-        }`,
+        }\n${stateDifferences(dbs, states)}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
