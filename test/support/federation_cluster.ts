@@ -116,11 +116,11 @@ export async function stopNode(node: ClusterNode, signal: Deno.Signal = "SIGTERM
   node.process = null;
 }
 
-/** What a node's database holds, in a form equal on nodes that converged (ids, content, state). */
+/** What a node's database holds, in a form equal on nodes that converged (ids, content, state), by id. */
 export async function canonicalState(db: string): Promise<string> {
   const store = await SqliteStore.open(db, { now: new Date().toISOString() });
   try {
-    const rows: unknown[] = [];
+    const rows: [string, ...unknown[]][] = [];
     for (const ns of await store.replication.digest()) {
       let after: string | undefined;
       for (;;) {
@@ -128,12 +128,15 @@ export async function canonicalState(db: string): Promise<string> {
           limit: 500,
           ...(after === undefined ? {} : { after }),
         });
+        // changesFor() answers in this node's feed order, which differs from node to node (a node
+        // that catches up applies what it missed in the order it pulls it): ordered by id below.
         const changes = await store.replication.changesFor(page.map((v) => v.id));
         for (const c of changes) rows.push([c.id, c.hlc, c.origin, c.state, c.memory]);
         if (page.length < 500) break;
         after = page.at(-1)!.id;
       }
     }
+    rows.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     return JSON.stringify(rows);
   } finally {
     store.close();
@@ -156,7 +159,7 @@ function stateDifferences(dbs: readonly string[], states: readonly string[]): st
     lines.push(`version ${id}:`, ...views.map((v, i) => `  ${dbs[i]}: ${v}`));
     if (lines.length >= 10 * (dbs.length + 1)) break;
   }
-  return lines.length > 0 ? lines.join("\n") : "every version is alike; the states differ in order";
+  return lines.join("\n");
 }
 
 /** Wait until every database has the same state; returns it, or throws with what differs. */
