@@ -3,8 +3,11 @@
 // process at 1k and 10k memories) and fails when an operation's p95, divided by a calibration
 // workload measured in the same run, is more than 10% above bench/baseline.json. Built for a noisy
 // shared machine: 25 interleaved windows of the same 100 inputs per row, a calibration batch between
-// windows, the lower quartile of the windows' p95 / calibration, and a row over the threshold
-// measured once more (twice as long) before it fails. `--update` writes the baseline.
+// windows, the lower quartile of the windows' p95 / calibration. A row over the threshold is then
+// confirmed side by side against the baseline's own commit (bench/_ab.ts) and fails only if it is
+// still over; without that commit (a shallow clone, a baseline without one) it is measured once more,
+// twice as long, instead. `--update` writes the baseline.
+import { type AbRow, abRows, headCommit, prepareBaselineTree, resolveCommit } from "./_ab.ts";
 import { writeResultFiles } from "./_results.ts";
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
@@ -12,7 +15,7 @@ import { sizeLabel } from "./_bench_report.ts";
 import { Calibration } from "./_calibrate.ts";
 import { loadAverage, machineDetails } from "./_machine.ts";
 import { measureRows, median, type Plan, type RoundRecord } from "./_measure.ts";
-import { type OpSpec, opSpecs, writesLast } from "./_ops.ts";
+import { type OpSpec, opSpecs, ROWS, writesLast } from "./_ops.ts";
 import { seedDatabase } from "./_seed.ts";
 import { inProcessDriverOf, openInProcess } from "./_surfaces.ts";
 import { Workload } from "./_workload.ts";
@@ -35,6 +38,11 @@ const DEFAULT_PLAN: Plan = { rounds: 25, perRound: 100, warmup: 5, calibrationUn
  * of the run, while a real regression raises every window.
  */
 const QUIET_QUANTILE = 0.25;
+/** Pairs of windows per row in the A/B confirmation. */
+const AB_PAIRS = 15;
+/** Where the baseline's tree is written for the A/B confirmation, and this tree's A/B databases. */
+const AB_BASE_DIR = `${DATA_DIR}/ab-baseline`;
+const AB_WORK_DIR = `${DATA_DIR}/ab-candidate`;
 
 /** One gated figure: a row at a size. */
 interface Figure {
@@ -62,6 +70,8 @@ interface Baseline {
   threshold: number;
   /** How many runs each figure is the median of. */
   runs: number;
+  /** The commit whose code was measured (the A/B confirmation runs it); absent in old baselines. */
+  commit?: string;
   figures: Record<string, { p95Ms: number; calibrationMs: number; ratio: number; runRatios: number[] }>;
 }
 
@@ -71,19 +81,26 @@ interface Verdict {
   ratio: number;
   /** ratio / baselineRatio - 1. */
   change: number;
-  /** The second measurement of a row over the threshold. */
+  /** The second measurement of a row over the threshold (when no A/B is possible). */
   remeasured?: { ratio: number; change: number; p95Ms: number; calibrationMs: number };
+  /** The A/B confirmation of a row over the threshold: this tree against the baseline's commit. */
+  ab?: AbRow & { change: number; commit: string };
+  /** Why a row over the threshold could not be confirmed side by side. */
+  abError?: string;
   pass: boolean;
 }
 
 function usage(): string {
   return [
     "Usage: deno task bench:check [--update [--runs N]] [--threshold 0.10] [--samples]",
+    "       deno task bench:check --ab-only ROWS [--base COMMIT]",
     "  --update         measure --runs times and write bench/baseline.json (median ratio per figure)",
     "  --runs N         runs for --update (default 3)",
     "  --threshold X    allowed growth of p95 / calibration (default 0.10)",
     "  --skip LIST      rows not gated, comma-separated (e.g. memory_get_taxonomy); still measured and shown",
     "  --samples        keep every call's duration in bench/results/check-*.json (for noise studies)",
+    "  --base COMMIT    the commit figures over the threshold are confirmed against (default: the baseline's)",
+    "  --ab-only ROWS   no gate: measure these rows (comma-separated) side by side with --base, at 1k and 10k",
   ].join("\n");
 }
 
@@ -179,6 +196,17 @@ async function update(
   runs: number,
   calibration: Calibration,
 ): Promise<number> {
+  const head = await headCommit();
+  if (!head) {
+    console.error(
+      "Not in a git repository: the baseline records no commit, so nothing can be confirmed side by side.",
+    );
+  } else if (head.srcChanged) {
+    console.error(
+      `src/ differs from ${head.commit.slice(0, 12)}: the baseline records that commit, ` +
+        "and A/B confirmations will run its code, not this tree's. Commit first.",
+    );
+  }
   const all: Figure[][] = [];
   for (let run = 1; run <= runs; run++) {
     console.error(`baseline run ${run}/${runs}`);
@@ -203,6 +231,7 @@ async function update(
     plan: DEFAULT_PLAN,
     threshold,
     runs,
+    ...(head ? { commit: head.commit } : {}),
     figures,
   };
   await Deno.writeTextFile(BASELINE, JSON.stringify(baseline, null, 2) + "\n");
@@ -218,10 +247,73 @@ async function update(
   return 0;
 }
 
+/** The rows with memory_store last (it grows the database the reading rows measure). */
+function readsFirst(rows: readonly string[]): string[] {
+  const writes = (r: string) => r.startsWith("memory_store");
+  return [...rows.filter((r) => !writes(r)), ...rows.filter(writes)];
+}
+
+/**
+ * Confirm the figures over the threshold side by side with `commit` (one A/B per size): each passes
+ * or fails on its A/B ratio. If the A/B cannot run (the commit's code does not fit this harness),
+ * the figures fail with the reason.
+ */
+async function confirmSideBySide(
+  pending: readonly { figure: Figure; verdict: Verdict }[],
+  commit: string,
+  threshold: number,
+): Promise<void> {
+  try {
+    await prepareBaselineTree(commit, AB_BASE_DIR);
+    for (const size of SIZES) {
+      const here = pending.filter((p) => p.figure.size === size);
+      if (here.length === 0) continue;
+      console.error(
+        `  A/B at ${sizeLabel(size)} against ${commit.slice(0, 12)}: ${
+          here.map((p) => p.figure.row).join(", ")
+        }`,
+      );
+      const results = await abRows({
+        baselineDir: AB_BASE_DIR,
+        workDir: AB_WORK_DIR,
+        size,
+        seed: SEED,
+        pool: DEFAULT_PLAN.perRound,
+        rows: readsFirst(here.map((p) => p.figure.row)),
+        pairs: AB_PAIRS,
+        actor: ACTOR,
+        extendAbove: 1 + threshold,
+      });
+      for (const r of results) {
+        const { verdict } = here.find((p) => p.figure.row === r.row)!;
+        verdict.ab = { ...r, change: r.ratio - 1, commit };
+        verdict.pass = r.ratio - 1 <= threshold;
+        console.error(
+          `  ${verdict.key.padEnd(30)} A/B ${pct(r.ratio - 1)} (${r.candidateP95Ms.toFixed(3)} ms against ${
+            r.baselineP95Ms.toFixed(3)
+          })`,
+        );
+      }
+    }
+  } catch (err) {
+    for (const { verdict } of pending) {
+      if (verdict.ab) continue;
+      verdict.abError = (err as Error).message;
+      verdict.pass = false;
+    }
+    console.error(`  The A/B against ${commit.slice(0, 12)} could not run: ${(err as Error).message}`);
+  } finally {
+    for (const dir of [AB_BASE_DIR, AB_WORK_DIR]) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {/* not made */});
+    }
+  }
+}
+
 async function check(
   threshold: number,
   calibration: Calibration,
   skip: ReadonlySet<string>,
+  baseOverride: string | undefined,
 ): Promise<number> {
   let baseline: Baseline;
   try {
@@ -233,6 +325,16 @@ async function check(
   const startedAt = new Date();
   const loadBefore = loadAverage();
   const verdicts: Verdict[] = [];
+  const wanted = baseOverride ?? baseline.commit;
+  const baseCommit = wanted ? await resolveCommit(wanted) : null;
+  if (!baseCommit) {
+    console.error(
+      wanted
+        ? `The baseline's commit ${wanted} is not in this repository (a shallow clone?): figures over the threshold are measured once more instead of side by side.`
+        : "The baseline records no commit (run --update): figures over the threshold are measured once more instead of side by side.",
+    );
+  }
+  const pending: { figure: Figure; verdict: Verdict }[] = [];
   const figures = await measureQuickSet(calibration, async (figure, again) => {
     const base = baseline.figures[figure.key];
     if (skip.has(figure.row)) {
@@ -251,7 +353,10 @@ async function check(
       change,
       pass: true,
     };
-    if (change > threshold) {
+    if (change > threshold && baseCommit) {
+      console.error(`  ${figure.key}: ${pct(change)} over the baseline; to be confirmed side by side`);
+      pending.push({ figure, verdict });
+    } else if (change > threshold) {
       console.error(`  ${figure.key}: ${pct(change)} over the baseline; measuring it again`);
       const second = await again();
       const change2 = second.ratio / base.ratio - 1;
@@ -266,6 +371,7 @@ async function check(
     verdicts.push(verdict);
     console.error(`  ${figure.key.padEnd(30)} ratio ${figure.ratio.toFixed(3)} (${pct(change)})`);
   });
+  if (pending.length > 0) await confirmSideBySide(pending, baseCommit!, threshold);
   const rows = [[
     "figure",
     "p95 ms",
@@ -273,7 +379,7 @@ async function check(
     "ratio",
     "baseline",
     "change",
-    "re-measured",
+    "confirmed",
     "verdict",
   ]];
   for (const f of figures) {
@@ -285,8 +391,14 @@ async function check(
       f.ratio.toFixed(3),
       v ? v.baselineRatio.toFixed(3) : "-",
       v ? pct(v.change) : "-",
-      v?.remeasured ? pct(v.remeasured.change) : "",
-      v ? (v.pass ? (v.remeasured ? "ok (2nd)" : "ok") : "FAIL") : "not gated",
+      v?.ab
+        ? `A/B ${pct(v.ab.change)}`
+        : v?.remeasured
+        ? `2nd ${pct(v.remeasured.change)}`
+        : v?.abError
+        ? "A/B failed"
+        : "",
+      v ? (v.pass ? (v.ab ? "ok (A/B)" : v.remeasured ? "ok (2nd)" : "ok") : "FAIL") : "not gated",
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -297,10 +409,10 @@ async function check(
       ),
   );
   const failed = verdicts.filter((v) => !v.pass);
-  const worst = verdicts.reduce(
-    (a, v) => Math.max(a, v.remeasured ? Math.min(v.change, v.remeasured.change) : v.change),
-    -Infinity,
-  );
+  /** A figure's change as judged: the confirmation's when there was one. */
+  const judged = (v: Verdict) =>
+    v.ab?.change ?? (v.remeasured ? Math.min(v.change, v.remeasured.change) : v.change);
+  const worst = verdicts.reduce((a, v) => Math.max(a, judged(v)), -Infinity);
   const report = {
     benchmark: "bench:check",
     productVersion: VERSION,
@@ -310,6 +422,8 @@ async function check(
     loadBefore,
     loadAfter: loadAverage(),
     baselineCreatedAt: baseline.createdAt,
+    baselineCommit: baseline.commit ?? null,
+    confirmedAgainst: baseCommit,
     plan: DEFAULT_PLAN,
     threshold,
     figures,
@@ -338,12 +452,70 @@ async function check(
         (threshold * 100).toFixed(0)
       }% of the baseline ` +
         `(closest ${pct(worst)}; ${report.durationSeconds.toFixed(0)} s).`
-      : `bench:check FAILED: ${
-        failed.map((v) => `${v.key} ${pct(v.remeasured?.change ?? v.change)}`).join(", ")
-      } ` +
-        `over +${(threshold * 100).toFixed(0)}% twice.`,
+      : `bench:check FAILED: ${failed.map((v) => `${v.key} ${pct(judged(v))}`).join(", ")} over +${
+        (threshold * 100).toFixed(0)
+      }% in the gate and ${
+        failed.some((v) => v.abError)
+          ? "not confirmable side by side (see above)"
+          : "again in its confirmation"
+      }.`,
   );
   return failed.length === 0 ? 0 : 1;
+}
+
+/** `--ab-only`: the rows side by side with `base` at every size of the quick set, no gate. */
+async function abOnly(rows: readonly string[], base: string): Promise<number> {
+  const commit = await resolveCommit(base);
+  if (!commit) {
+    console.error(`--base: ${base} is not a commit of this repository`);
+    return 2;
+  }
+  const out = [[
+    "figure",
+    "this tree p95",
+    `${commit.slice(0, 12)} p95`,
+    "A/B",
+    "pairs: median",
+    "pairs: min..max",
+  ]];
+  try {
+    await prepareBaselineTree(commit, AB_BASE_DIR);
+    for (const size of SIZES) {
+      for (
+        const r of await abRows({
+          baselineDir: AB_BASE_DIR,
+          workDir: AB_WORK_DIR,
+          size,
+          seed: SEED,
+          pool: DEFAULT_PLAN.perRound,
+          rows: readsFirst(rows),
+          pairs: AB_PAIRS,
+          actor: ACTOR,
+        })
+      ) {
+        const line = [
+          `${sizeLabel(size)} ${r.row}`,
+          r.candidateP95Ms.toFixed(3),
+          r.baselineP95Ms.toFixed(3),
+          pct(r.ratio - 1),
+          pct(median(r.pairRatios) - 1),
+          `${pct(Math.min(...r.pairRatios) - 1)}..${pct(Math.max(...r.pairRatios) - 1)}`,
+        ];
+        console.error(`  ${line.join("  ")}`);
+        out.push(line);
+      }
+    }
+  } finally {
+    for (const dir of [AB_BASE_DIR, AB_WORK_DIR]) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {/* not made */});
+    }
+  }
+  const widths = out[0]!.map((_, i) => Math.max(...out.map((r) => r[i]!.length)));
+  console.log(
+    out.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "))
+      .join("\n"),
+  );
+  return 0;
 }
 
 async function main(): Promise<number> {
@@ -355,6 +527,8 @@ async function main(): Promise<number> {
       threshold: { type: "string", default: "0.10" },
       samples: { type: "boolean", default: false },
       skip: { type: "string", default: "" },
+      base: { type: "string" },
+      "ab-only": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -370,13 +544,24 @@ async function main(): Promise<number> {
     return 2;
   }
   keepSamples = values.samples ?? false;
+  if (values["ab-only"] !== undefined) {
+    const rows = values["ab-only"].split(",").map((r) => r.trim()).filter(Boolean);
+    const unknown = rows.filter((r) => !ROWS.includes(r));
+    if (rows.length === 0 || unknown.length > 0) {
+      console.error(
+        `--ab-only: unknown rows ${unknown.join(", ") || "(none given)"}; rows are: ${ROWS.join(", ")}`,
+      );
+      return 2;
+    }
+    return await abOnly(rows, values.base ?? "HEAD");
+  }
   const calibration = new Calibration();
   try {
     calibration.units(200);
     const skip = new Set((values.skip ?? "").split(",").map((r) => r.trim()).filter(Boolean));
     return values.update
       ? await update(threshold, runs, calibration)
-      : await check(threshold, calibration, skip);
+      : await check(threshold, calibration, skip, values.base);
   } finally {
     calibration.close();
     await Deno.remove(DATA_DIR).catch(() => {/* not empty or already gone */});
