@@ -52,8 +52,10 @@ Deno.test("background checkpoints: a worker copies the WAL back while writes go 
       stored += 10;
     }
     assert.deepEqual(failures, []);
-    // Each copied back the whole WAL as it found it (nothing else was checkpointing).
-    for (const r of results) assert.equal(r.checkpointed, r.log, JSON.stringify(r));
+    // Each copied back what it could of the WAL as it found it. Not always all of it: the worker is
+    // a thread of its own, and a PASSIVE checkpoint stops at the frames a reader's snapshot still
+    // needs, e.g. this connection's in the middle of an upsert (seen once in CI: 7,833 of 7,855).
+    for (const r of results) assert.ok(r.checkpointed <= r.log, JSON.stringify(r));
     await storeStream(store, 10, "last");
     stored += 10;
     store.close();
