@@ -10,6 +10,7 @@
 // the other side's. One window's p95 is its 5th-slowest call and moves by a third from window to
 // window; the pooled one moved by about 5 % between same-code sides. A row above the line gets as
 // many pairs again before it is judged.
+import type { AbSide } from "./_ab_side.ts";
 import { percentile } from "./_stats.ts";
 
 /** The repository root (where deno.json is). */
@@ -100,84 +101,82 @@ async function sideModule(tree: string): Promise<typeof import("./_ab_side.ts")>
   return await import(new URL(`${tree}/bench/_ab_side.ts`, `file://${ROOT}/`).href);
 }
 
-/**
- * Measure `rows` (in the order given: reading rows before memory_store) at `size`, `pairs` pairs of
- * windows each, on this tree against the baseline tree in `baselineDir` (a path under ./data).
- */
-export async function abRows(options: {
-  baselineDir: string;
-  /** A directory under ./data for both sides' databases. */
-  workDir: string;
-  size: number;
-  seed: number;
-  pool: number;
-  rows: readonly string[];
-  pairs: number;
-  actor: string;
-  /** A row whose ratio comes out above this is measured for as many pairs again. */
-  extendAbove?: number;
-}): Promise<AbRow[]> {
-  const { size, seed, pool, actor } = options;
-  await Deno.mkdir(options.workDir, { recursive: true });
-  const [mine, theirs] = [await sideModule("."), await sideModule(options.baselineDir)];
-  const candidate = await mine.openSide({
-    db: `${options.workDir}/candidate-${size}.db`,
-    size,
-    seed,
-    pool,
-    actor,
-  });
-  try {
-    const baseline = await theirs.openSide({
-      db: `${options.workDir}/baseline-${size}.db`,
-      size,
-      seed,
-      pool,
-      actor,
-    });
+/** This tree and the baseline's, each on a seeded database of its own at one size. */
+export class AbPair {
+  readonly #candidate: AbSide;
+  readonly #baseline: AbSide;
+
+  private constructor(candidate: AbSide, baseline: AbSide) {
+    this.#candidate = candidate;
+    this.#baseline = baseline;
+  }
+
+  /** Seed both sides' databases (in `workDir`, under ./data); the baseline's tree is in `baselineDir`. */
+  static async open(options: {
+    baselineDir: string;
+    workDir: string;
+    size: number;
+    seed: number;
+    pool: number;
+    actor: string;
+  }): Promise<AbPair> {
+    const { size, seed, pool, actor } = options;
+    await Deno.mkdir(options.workDir, { recursive: true });
+    const [mine, theirs] = [await sideModule("."), await sideModule(options.baselineDir)];
+    const db = (side: string) => `${options.workDir}/${side}-${size}.db`;
+    const candidate = await mine.openSide({ db: db("candidate"), size, seed, pool, actor });
     try {
-      const results: AbRow[] = [];
-      for (const row of options.rows) {
-        // One unmeasured window each: compiled code paths and warm caches on both sides.
-        await candidate.window(row);
-        await baseline.window(row);
-        const cand: number[][] = [];
-        const base: number[][] = [];
-        const measurePairs = async (n: number) => {
-          for (let i = 0; i < n; i++) {
-            if (cand.length % 2 === 0) {
-              cand.push(await candidate.window(row));
-              base.push(await baseline.window(row));
-            } else {
-              base.push(await baseline.window(row));
-              cand.push(await candidate.window(row));
-            }
-          }
-        };
-        const p95 = (samples: number[]) => percentile([...samples].sort((a, b) => a - b), 95);
-        const figure = (): AbRow => {
-          const candidateP95Ms = p95(cand.flat());
-          const baselineP95Ms = p95(base.flat());
-          return {
-            row,
-            ratio: candidateP95Ms / baselineP95Ms,
-            candidateP95Ms,
-            baselineP95Ms,
-            pairRatios: cand.map((c, i) => p95(c) / p95(base[i]!)),
-          };
-        };
-        await measurePairs(options.pairs);
-        // Over the line: as many pairs again, and the figure of all of them (half the variance).
-        if (options.extendAbove !== undefined && figure().ratio > options.extendAbove) {
-          await measurePairs(options.pairs);
-        }
-        results.push(figure());
-      }
-      return results;
-    } finally {
-      await baseline.close();
+      return new AbPair(candidate, await theirs.openSide({ db: db("baseline"), size, seed, pool, actor }));
+    } catch (err) {
+      await candidate.close();
+      throw err;
     }
-  } finally {
-    await candidate.close();
+  }
+
+  /**
+   * `row` side by side for `pairs` pairs of windows; a ratio above `extendAbove` gets as many pairs
+   * again, and the figure of all of them (half the variance).
+   */
+  async compare(row: string, pairs: number, extendAbove = Infinity): Promise<AbRow> {
+    const [candidate, baseline] = [this.#candidate, this.#baseline];
+    // One unmeasured window each: compiled code paths and warm caches on both sides.
+    await candidate.window(row);
+    await baseline.window(row);
+    const cand: number[][] = [];
+    const base: number[][] = [];
+    const measurePairs = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        if (cand.length % 2 === 0) {
+          cand.push(await candidate.window(row));
+          base.push(await baseline.window(row));
+        } else {
+          base.push(await baseline.window(row));
+          cand.push(await candidate.window(row));
+        }
+      }
+    };
+    const p95 = (samples: number[]) => percentile([...samples].sort((a, b) => a - b), 95);
+    const figure = (): AbRow => {
+      const candidateP95Ms = p95(cand.flat());
+      const baselineP95Ms = p95(base.flat());
+      return {
+        row,
+        ratio: candidateP95Ms / baselineP95Ms,
+        candidateP95Ms,
+        baselineP95Ms,
+        pairRatios: cand.map((c, i) => p95(c) / p95(base[i]!)),
+      };
+    };
+    await measurePairs(pairs);
+    if (figure().ratio > extendAbove) await measurePairs(pairs);
+    return figure();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#baseline.close();
+    } finally {
+      await this.#candidate.close();
+    }
   }
 }

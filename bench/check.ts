@@ -5,9 +5,10 @@
 // shared machine: 25 interleaved windows of the same 100 inputs per row, a calibration batch between
 // windows, the lower quartile of the windows' p95 / calibration. A row over the threshold is then
 // confirmed side by side against the baseline's own commit (bench/_ab.ts) and fails only if it is
-// still over; without that commit (a shallow clone, a baseline without one) it is measured once more,
-// twice as long, instead. `--update` writes the baseline.
-import { type AbRow, abRows, headCommit, prepareBaselineTree, resolveCommit } from "./_ab.ts";
+// still over; without that commit (a shallow clone, a baseline without one), or when that commit's
+// code cannot run under this harness, it is measured once more, twice as long, instead. `--update`
+// writes the baseline.
+import { AbPair, type AbRow, headCommit, prepareBaselineTree, resolveCommit } from "./_ab.ts";
 import { writeResultFiles } from "./_results.ts";
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
@@ -141,14 +142,27 @@ async function stableFigures(
   });
 }
 
+/** A figure over the threshold, and how to measure its row once more on the same database. */
+interface Flagged {
+  figure: Figure;
+  again: () => Promise<Figure>;
+}
+
+/** What check() does while the quick set is measured. */
+interface Judging {
+  /** Judge a figure as soon as it is measured; true: it needs confirming. */
+  judge(figure: Figure): boolean;
+  /** Confirm the flagged figures of a group of rows before the next group changes the database. */
+  confirm(size: number, flagged: Flagged[]): Promise<void>;
+  /** A size is done. */
+  endSize(size: number): Promise<void>;
+}
+
 /**
- * Measure the quick set once. With `judge`, each figure is judged as soon as its size is measured,
- * and `again` measures that row once more on the same database.
+ * Measure the quick set once. With `judging`, each figure is judged as soon as it is measured, and
+ * those flagged are confirmed after their group of rows (the reading rows, then memory_store).
  */
-async function measureQuickSet(
-  calibration: Calibration,
-  judge?: (figure: Figure, again: () => Promise<Figure>) => Promise<void>,
-): Promise<Figure[]> {
+async function measureQuickSet(calibration: Calibration, judging?: Judging): Promise<Figure[]> {
   const figures: Figure[] = [];
   await Deno.mkdir(DATA_DIR, { recursive: true });
   for (const size of SIZES) {
@@ -168,17 +182,20 @@ async function measureQuickSet(
         // The reading rows first, on exactly `size` memories (with any re-measurement); memory_store
         // last, since every store adds a memory that the reading rows would otherwise see.
         for (const group of writesLast(specs)) {
+          const flagged: Flagged[] = [];
           for (const figure of await stableFigures(size, group, driver.call, calibration)) {
             figures.push(figure);
             const spec = group.find((s) => s.row === figure.row)!;
             // The second measurement runs twice as many windows: a longer look, not the same one again.
             const again = async () =>
               (await stableFigures(size, [spec], driver.call, calibration, 2 * DEFAULT_PLAN.rounds))[0]!;
-            await judge?.(figure, again);
+            if (judging?.judge(figure)) flagged.push({ figure, again });
           }
+          if (flagged.length > 0) await judging!.confirm(size, flagged);
         }
       } finally {
         await driver.close();
+        await judging?.endSize(size);
       }
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -254,55 +271,82 @@ function readsFirst(rows: readonly string[]): string[] {
 }
 
 /**
- * Confirm the figures over the threshold side by side with `commit` (one A/B per size): each passes
- * or fails on its A/B ratio. If the A/B cannot run (the commit's code does not fit this harness),
- * the figures fail with the reason.
+ * Confirms figures over the threshold: side by side with the baseline's commit when there is one
+ * (one A/B pair per size, seeded at its first use), else, or when the A/B cannot run (the commit's
+ * code does not fit this harness), by measuring the row once more.
  */
-async function confirmSideBySide(
-  pending: readonly { figure: Figure; verdict: Verdict }[],
-  commit: string,
-  threshold: number,
-): Promise<void> {
-  try {
-    await prepareBaselineTree(commit, AB_BASE_DIR);
-    for (const size of SIZES) {
-      const here = pending.filter((p) => p.figure.size === size);
-      if (here.length === 0) continue;
-      console.error(
-        `  A/B at ${sizeLabel(size)} against ${commit.slice(0, 12)}: ${
-          here.map((p) => p.figure.row).join(", ")
-        }`,
-      );
-      const results = await abRows({
-        baselineDir: AB_BASE_DIR,
-        workDir: AB_WORK_DIR,
-        size,
-        seed: SEED,
-        pool: DEFAULT_PLAN.perRound,
-        rows: readsFirst(here.map((p) => p.figure.row)),
-        pairs: AB_PAIRS,
-        actor: ACTOR,
-        extendAbove: 1 + threshold,
-      });
-      for (const r of results) {
-        const { verdict } = here.find((p) => p.figure.row === r.row)!;
-        verdict.ab = { ...r, change: r.ratio - 1, commit };
-        verdict.pass = r.ratio - 1 <= threshold;
-        console.error(
-          `  ${verdict.key.padEnd(30)} A/B ${pct(r.ratio - 1)} (${r.candidateP95Ms.toFixed(3)} ms against ${
-            r.baselineP95Ms.toFixed(3)
-          })`,
-        );
+class Confirmer {
+  readonly #commit: string | null;
+  readonly #threshold: number;
+  /** Why side by side is not possible, once it failed. */
+  #abError: string | undefined;
+  #tree: Promise<void> | undefined;
+  #pair: AbPair | undefined;
+
+  constructor(commit: string | null, threshold: number) {
+    this.#commit = commit;
+    this.#threshold = threshold;
+  }
+
+  async confirm(
+    size: number,
+    flagged: readonly { figure: Figure; again: () => Promise<Figure>; verdict: Verdict }[],
+  ): Promise<void> {
+    if (this.#commit && this.#abError === undefined) {
+      try {
+        this.#tree ??= prepareBaselineTree(this.#commit, AB_BASE_DIR);
+        await this.#tree;
+        this.#pair ??= await AbPair.open({
+          baselineDir: AB_BASE_DIR,
+          workDir: AB_WORK_DIR,
+          size,
+          seed: SEED,
+          pool: DEFAULT_PLAN.perRound,
+          actor: ACTOR,
+        });
+        for (const { figure, verdict } of flagged) {
+          const r = await this.#pair.compare(figure.row, AB_PAIRS, 1 + this.#threshold);
+          verdict.ab = { ...r, change: r.ratio - 1, commit: this.#commit };
+          verdict.pass = r.ratio - 1 <= this.#threshold;
+          console.error(
+            `  ${verdict.key.padEnd(30)} A/B ${pct(r.ratio - 1)} (${r.candidateP95Ms.toFixed(3)} ms against ${
+              r.baselineP95Ms.toFixed(3)
+            } at ${this.#commit.slice(0, 12)})`,
+          );
+        }
+        return;
+      } catch (err) {
+        this.#abError = (err as Error).message;
+        console.error(`  The A/B against ${this.#commit.slice(0, 12)} cannot run: ${this.#abError}`);
+        console.error("  Figures over the threshold are measured once more instead.");
       }
     }
-  } catch (err) {
-    for (const { verdict } of pending) {
+    for (const { figure, again, verdict } of flagged) {
       if (verdict.ab) continue;
-      verdict.abError = (err as Error).message;
-      verdict.pass = false;
+      if (this.#abError) verdict.abError = this.#abError;
+      const second = await again();
+      const change = second.ratio / verdict.baselineRatio - 1;
+      verdict.remeasured = {
+        ratio: second.ratio,
+        change,
+        p95Ms: second.p95Ms,
+        calibrationMs: second.calibrationMs,
+      };
+      verdict.pass = change <= this.#threshold;
+      console.error(`  ${figure.key.padEnd(30)} measured again: ${pct(change)}`);
     }
-    console.error(`  The A/B against ${commit.slice(0, 12)} could not run: ${(err as Error).message}`);
-  } finally {
+  }
+
+  /** Close the A/B pair of the size just done (the next size seeds its own). */
+  async endSize(): Promise<void> {
+    const pair = this.#pair;
+    this.#pair = undefined;
+    await pair?.close();
+  }
+
+  /** Remove what the A/B wrote. */
+  async close(): Promise<void> {
+    await this.endSize();
     for (const dir of [AB_BASE_DIR, AB_WORK_DIR]) {
       await Deno.remove(dir, { recursive: true }).catch(() => {/* not made */});
     }
@@ -334,44 +378,43 @@ async function check(
         : "The baseline records no commit (run --update): figures over the threshold are measured once more instead of side by side.",
     );
   }
-  const pending: { figure: Figure; verdict: Verdict }[] = [];
-  const figures = await measureQuickSet(calibration, async (figure, again) => {
-    const base = baseline.figures[figure.key];
-    if (skip.has(figure.row)) {
-      console.error(`  ${figure.key}: skipped (--skip); not gated`);
-      return;
-    }
-    if (!base) {
-      console.error(`  ${figure.key}: not in the baseline (run --update); not gated`);
-      return;
-    }
-    const change = figure.ratio / base.ratio - 1;
-    const verdict: Verdict = {
-      key: figure.key,
-      baselineRatio: base.ratio,
-      ratio: figure.ratio,
-      change,
-      pass: true,
-    };
-    if (change > threshold && baseCommit) {
-      console.error(`  ${figure.key}: ${pct(change)} over the baseline; to be confirmed side by side`);
-      pending.push({ figure, verdict });
-    } else if (change > threshold) {
-      console.error(`  ${figure.key}: ${pct(change)} over the baseline; measuring it again`);
-      const second = await again();
-      const change2 = second.ratio / base.ratio - 1;
-      verdict.remeasured = {
-        ratio: second.ratio,
-        change: change2,
-        p95Ms: second.p95Ms,
-        calibrationMs: second.calibrationMs,
-      };
-      verdict.pass = change2 <= threshold;
-    }
-    verdicts.push(verdict);
-    console.error(`  ${figure.key.padEnd(30)} ratio ${figure.ratio.toFixed(3)} (${pct(change)})`);
-  });
-  if (pending.length > 0) await confirmSideBySide(pending, baseCommit!, threshold);
+  const confirmer = new Confirmer(baseCommit, threshold);
+  let figures: Figure[];
+  try {
+    figures = await measureQuickSet(calibration, {
+      judge(figure) {
+        const base = baseline.figures[figure.key];
+        if (skip.has(figure.row)) {
+          console.error(`  ${figure.key}: skipped (--skip); not gated`);
+          return false;
+        }
+        if (!base) {
+          console.error(`  ${figure.key}: not in the baseline (run --update); not gated`);
+          return false;
+        }
+        const change = figure.ratio / base.ratio - 1;
+        verdicts.push({
+          key: figure.key,
+          baselineRatio: base.ratio,
+          ratio: figure.ratio,
+          change,
+          pass: true,
+        });
+        console.error(`  ${figure.key.padEnd(30)} ratio ${figure.ratio.toFixed(3)} (${pct(change)})`);
+        if (change <= threshold) return false;
+        console.error(`  ${figure.key}: ${pct(change)} over the baseline; to be confirmed`);
+        return true;
+      },
+      confirm: (size, flagged) =>
+        confirmer.confirm(
+          size,
+          flagged.map((f) => ({ ...f, verdict: verdicts.find((v) => v.key === f.figure.key)! })),
+        ),
+      endSize: () => confirmer.endSize(),
+    });
+  } finally {
+    await confirmer.close();
+  }
   const rows = [[
     "figure",
     "p95 ms",
@@ -454,11 +497,9 @@ async function check(
         `(closest ${pct(worst)}; ${report.durationSeconds.toFixed(0)} s).`
       : `bench:check FAILED: ${failed.map((v) => `${v.key} ${pct(judged(v))}`).join(", ")} over +${
         (threshold * 100).toFixed(0)
-      }% in the gate and ${
-        failed.some((v) => v.abError)
-          ? "not confirmable side by side (see above)"
-          : "again in its confirmation"
-      }.`,
+      }% in the gate and in its confirmation (${
+        failed.map((v) => v.ab ? "side by side" : "measured again").join(", ")
+      }).`,
   );
   return failed.length === 0 ? 0 : 1;
 }
@@ -481,28 +522,30 @@ async function abOnly(rows: readonly string[], base: string): Promise<number> {
   try {
     await prepareBaselineTree(commit, AB_BASE_DIR);
     for (const size of SIZES) {
-      for (
-        const r of await abRows({
-          baselineDir: AB_BASE_DIR,
-          workDir: AB_WORK_DIR,
-          size,
-          seed: SEED,
-          pool: DEFAULT_PLAN.perRound,
-          rows: readsFirst(rows),
-          pairs: AB_PAIRS,
-          actor: ACTOR,
-        })
-      ) {
-        const line = [
-          `${sizeLabel(size)} ${r.row}`,
-          r.candidateP95Ms.toFixed(3),
-          r.baselineP95Ms.toFixed(3),
-          pct(r.ratio - 1),
-          pct(median(r.pairRatios) - 1),
-          `${pct(Math.min(...r.pairRatios) - 1)}..${pct(Math.max(...r.pairRatios) - 1)}`,
-        ];
-        console.error(`  ${line.join("  ")}`);
-        out.push(line);
+      const pair = await AbPair.open({
+        baselineDir: AB_BASE_DIR,
+        workDir: AB_WORK_DIR,
+        size,
+        seed: SEED,
+        pool: DEFAULT_PLAN.perRound,
+        actor: ACTOR,
+      });
+      try {
+        for (const row of readsFirst(rows)) {
+          const r = await pair.compare(row, AB_PAIRS);
+          const line = [
+            `${sizeLabel(size)} ${r.row}`,
+            r.candidateP95Ms.toFixed(3),
+            r.baselineP95Ms.toFixed(3),
+            pct(r.ratio - 1),
+            pct(median(r.pairRatios) - 1),
+            `${pct(Math.min(...r.pairRatios) - 1)}..${pct(Math.max(...r.pairRatios) - 1)}`,
+          ];
+          console.error(`  ${line.join("  ")}`);
+          out.push(line);
+        }
+      } finally {
+        await pair.close();
       }
     }
   } finally {
