@@ -10,7 +10,7 @@
 // the other side's. One window's p95 is its 5th-slowest call and moves by a third from window to
 // window; the pooled one moved by about 5 % between same-code sides. A row above the line gets as
 // many pairs again before it is judged.
-import type { AbSide } from "./_ab_side.ts";
+import { type AbSide, openSide } from "./_ab_side.ts";
 import { percentile } from "./_stats.ts";
 
 /** The repository root (where deno.json is). */
@@ -88,17 +88,18 @@ export async function prepareBaselineTree(commit: string, dir: string): Promise<
   ]);
   // The product finds its native addon next to its own src/. `ln`, not Deno.symlink: that needs
   // unscoped read and write permissions.
-  const ln = await new Deno.Command("ln", { args: ["-s", `${ROOT}/node_modules`, `${dir}/node_modules`] })
-    .output();
+  const ln = await new Deno.Command("ln", {
+    args: ["-s", `${ROOT}/node_modules`, `${dir}/node_modules`],
+    cwd: ROOT,
+  }).output();
   if (!ln.success) {
     throw new Error(`ln -s node_modules failed: ${new TextDecoder().decode(ln.stderr).trim()}`);
   }
 }
 
-/** Import the side module of the tree in `tree` ("." for this one). */
-async function sideModule(tree: string): Promise<typeof import("./_ab_side.ts")> {
-  if (tree === ".") return await import("./_ab_side.ts");
-  return await import(new URL(`${tree}/bench/_ab_side.ts`, `file://${ROOT}/`).href);
+/** The side module of the baseline tree in `dir` (relative to the repository root). */
+async function baselineSideModule(dir: string): Promise<typeof import("./_ab_side.ts")> {
+  return await import(new URL(`${dir}/bench/_ab_side.ts`, `file://${ROOT}/`).href);
 }
 
 /** This tree and the baseline's, each on a seeded database of its own at one size. */
@@ -122,9 +123,9 @@ export class AbPair {
   }): Promise<AbPair> {
     const { size, seed, pool, actor } = options;
     await Deno.mkdir(options.workDir, { recursive: true });
-    const [mine, theirs] = [await sideModule("."), await sideModule(options.baselineDir)];
+    const theirs = await baselineSideModule(options.baselineDir);
     const db = (side: string) => `${options.workDir}/${side}-${size}.db`;
-    const candidate = await mine.openSide({ db: db("candidate"), size, seed, pool, actor });
+    const candidate = await openSide({ db: db("candidate"), size, seed, pool, actor });
     try {
       return new AbPair(candidate, await theirs.openSide({ db: db("baseline"), size, seed, pool, actor }));
     } catch (err) {

@@ -270,6 +270,25 @@ function readsFirst(rows: readonly string[]): string[] {
   return [...rows.filter((r) => !writes(r)), ...rows.filter(writes)];
 }
 
+/** This tree and the baseline tree in AB_BASE_DIR side by side at `size`, as the gate seeds them. */
+function openAbPair(size: number): Promise<AbPair> {
+  return AbPair.open({
+    baselineDir: AB_BASE_DIR,
+    workDir: AB_WORK_DIR,
+    size,
+    seed: SEED,
+    pool: DEFAULT_PLAN.perRound,
+    actor: ACTOR,
+  });
+}
+
+/** Remove what an A/B wrote. */
+async function removeAbDirs(): Promise<void> {
+  for (const dir of [AB_BASE_DIR, AB_WORK_DIR]) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {/* not made */});
+  }
+}
+
 /**
  * Confirms figures over the threshold: side by side with the baseline's commit when there is one
  * (one A/B pair per size, seeded at its first use), else, or when the A/B cannot run (the commit's
@@ -296,14 +315,7 @@ class Confirmer {
       try {
         this.#tree ??= prepareBaselineTree(this.#commit, AB_BASE_DIR);
         await this.#tree;
-        this.#pair ??= await AbPair.open({
-          baselineDir: AB_BASE_DIR,
-          workDir: AB_WORK_DIR,
-          size,
-          seed: SEED,
-          pool: DEFAULT_PLAN.perRound,
-          actor: ACTOR,
-        });
+        this.#pair ??= await openAbPair(size);
         for (const { figure, verdict } of flagged) {
           const r = await this.#pair.compare(figure.row, AB_PAIRS, 1 + this.#threshold);
           verdict.ab = { ...r, change: r.ratio - 1, commit: this.#commit };
@@ -347,9 +359,7 @@ class Confirmer {
   /** Remove what the A/B wrote. */
   async close(): Promise<void> {
     await this.endSize();
-    for (const dir of [AB_BASE_DIR, AB_WORK_DIR]) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {/* not made */});
-    }
+    await removeAbDirs();
   }
 }
 
@@ -522,14 +532,7 @@ async function abOnly(rows: readonly string[], base: string): Promise<number> {
   try {
     await prepareBaselineTree(commit, AB_BASE_DIR);
     for (const size of SIZES) {
-      const pair = await AbPair.open({
-        baselineDir: AB_BASE_DIR,
-        workDir: AB_WORK_DIR,
-        size,
-        seed: SEED,
-        pool: DEFAULT_PLAN.perRound,
-        actor: ACTOR,
-      });
+      const pair = await openAbPair(size);
       try {
         for (const row of readsFirst(rows)) {
           const r = await pair.compare(row, AB_PAIRS);
@@ -549,9 +552,7 @@ async function abOnly(rows: readonly string[], base: string): Promise<number> {
       }
     }
   } finally {
-    for (const dir of [AB_BASE_DIR, AB_WORK_DIR]) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {/* not made */});
-    }
+    await removeAbDirs();
   }
   const widths = out[0]!.map((_, i) => Math.max(...out.map((r) => r[i]!.length)));
   console.log(
