@@ -94,14 +94,15 @@ interface Verdict {
 function usage(): string {
   return [
     "Usage: deno task bench:check [--update [--runs N]] [--threshold 0.10] [--samples]",
-    "       deno task bench:check --ab-only ROWS [--base COMMIT]",
+    "       deno task bench:check --ab-only ROWS [--base COMMIT] [--sizes 1000,10000]",
     "  --update         measure --runs times and write bench/baseline.json (median ratio per figure)",
     "  --runs N         runs for --update (default 3)",
     "  --threshold X    allowed growth of p95 / calibration (default 0.10)",
     "  --skip LIST      rows not gated, comma-separated (e.g. memory_get_taxonomy); still measured and shown",
     "  --samples        keep every call's duration in bench/results/check-*.json (for noise studies)",
     "  --base COMMIT    the commit figures over the threshold are confirmed against (default: the baseline's)",
-    "  --ab-only ROWS   no gate: measure these rows (comma-separated) side by side with --base, at 1k and 10k",
+    "  --ab-only ROWS   no gate: measure these rows (comma-separated) side by side with --base (default HEAD)",
+    "  --sizes LIST     with --ab-only: the database sizes (default 1000,10000)",
   ].join("\n");
 }
 
@@ -514,8 +515,8 @@ async function check(
   return failed.length === 0 ? 0 : 1;
 }
 
-/** `--ab-only`: the rows side by side with `base` at every size of the quick set, no gate. */
-async function abOnly(rows: readonly string[], base: string): Promise<number> {
+/** `--ab-only`: the rows side by side with `base` at each of `sizes`, no gate. */
+async function abOnly(rows: readonly string[], base: string, sizes: readonly number[]): Promise<number> {
   const commit = await resolveCommit(base);
   if (!commit) {
     console.error(`--base: ${base} is not a commit of this repository`);
@@ -531,7 +532,7 @@ async function abOnly(rows: readonly string[], base: string): Promise<number> {
   ]];
   try {
     await prepareBaselineTree(commit, AB_BASE_DIR);
-    for (const size of SIZES) {
+    for (const size of sizes) {
       const pair = await openAbPair(size);
       try {
         for (const row of readsFirst(rows)) {
@@ -573,6 +574,7 @@ async function main(): Promise<number> {
       skip: { type: "string", default: "" },
       base: { type: "string" },
       "ab-only": { type: "string" },
+      sizes: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -597,7 +599,12 @@ async function main(): Promise<number> {
       );
       return 2;
     }
-    return await abOnly(rows, values.base ?? "HEAD");
+    const sizes = (values.sizes ?? SIZES.join(",")).split(",").map(Number);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000)) {
+      console.error(`--sizes: ${values.sizes} is not a list of memory counts from 1 to 100000`);
+      return 2;
+    }
+    return await abOnly(rows, values.base ?? "HEAD", sizes);
   }
   const calibration = new Calibration();
   try {

@@ -107,3 +107,38 @@ Deno.test("every surface is asked the same reading inputs, even after an earlier
   assert.notDeepEqual(titles(second), titles(first));
   assert.notDeepEqual(second.get("memory_store (upsert)"), first.get("memory_store (upsert)"));
 });
+
+Deno.test("bench:check --ab-only measures this tree side by side with a commit; a bad row or commit exits 2 naming it", async () => {
+  const check = (...args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-P=bench", "bench/check.ts", ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+  const out = await check("--ab-only", "memory_get", "--base", "HEAD", "--sizes", "300,600");
+  assert.equal(out.code, 0, text(out.stderr).slice(-2000));
+  // The table: one line per size, this tree's p95, the commit's p95 (both from real calls), their ratio.
+  for (const size of ["300", "600"]) {
+    const line = text(out.stdout).split("\n").find((l) => l.startsWith(`${size} memory_get `));
+    assert.ok(line, `no ${size} line in:\n${text(out.stdout)}`);
+    const [mine, theirs, ab] = line.trim().split(/\s{2,}/).slice(1);
+    assert.ok(Number(mine) > 0 && Number(theirs) > 0, line);
+    assert.match(ab!, /^[+-]\d+\.\d%$/, line);
+  }
+  // The commit's tree and both databases are gone afterwards.
+  for (const dir of ["data/bench/ab-baseline", "data/bench/ab-candidate"]) {
+    await assert.rejects(Deno.stat(dir), Deno.errors.NotFound, dir);
+  }
+
+  const badRow = await check("--ab-only", "memory_nothing");
+  assert.equal(badRow.code, 2);
+  assert.match(text(badRow.stderr), /--ab-only: unknown rows memory_nothing/);
+  const badBase = await check("--ab-only", "memory_get", "--base", "no-such-commit");
+  assert.equal(badBase.code, 2);
+  assert.match(text(badBase.stderr), /--base: no-such-commit is not a commit/);
+  const badSizes = await check("--ab-only", "memory_get", "--sizes", "0");
+  assert.equal(badSizes.code, 2);
+  assert.match(text(badSizes.stderr), /--sizes: 0 is not a list of memory counts from 1 to 100000/);
+});
