@@ -44,7 +44,12 @@ const QUIET_QUANTILE = 0.25;
  * moved most between same-code sides (-14 % to +9 % on 15 pairs; why, not known).
  */
 function abPairs(row: string): number {
-  return row.startsWith("memory_store") ? 30 : 15;
+  return writes(row) ? 30 : 15;
+}
+
+/** A writing row (memory_store and its variants): it grows the database the others read. */
+function writes(row: string): boolean {
+  return row.startsWith("memory_store");
 }
 /** Where the baseline's tree is written for the A/B confirmation, and this tree's A/B databases. */
 const AB_BASE_DIR = `${DATA_DIR}/ab-baseline`;
@@ -272,7 +277,6 @@ async function update(
 
 /** The rows with memory_store last (it grows the database the reading rows measure). */
 function readsFirst(rows: readonly string[]): string[] {
-  const writes = (r: string) => r.startsWith("memory_store");
   return [...rows.filter((r) => !writes(r)), ...rows.filter(writes)];
 }
 
