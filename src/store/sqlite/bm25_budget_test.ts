@@ -174,6 +174,55 @@ Deno.test("scoreAny() scores every memory with two or more common terms exactly 
   }
 });
 
+Deno.test("scoreAny() counts a common term once per memory: bm25()'s score where it occurs once, a lower bound where more", async () => {
+  // 200 memories: "otter" (rare) in 7, "river" and "stone" (common) in 80 and 60, some of each twice.
+  const texts = Array.from({ length: 200 }, (_, i) => {
+    const words = [`note ${i}`];
+    if (i % 29 === 3) words.push("otter seen here");
+    if (i % 5 < 2) words.push(i % 3 === 0 ? "by the river, the river" : "by the river");
+    if (i % 10 < 3) words.push(i % 7 === 0 ? "a stone wall of stone" : "a stone wall");
+    return words.join(", ");
+  });
+  const { db, session } = await corpus(texts);
+  try {
+    const terms = docsOf(db, ["otter", "river", "stone"]);
+    assert.deepEqual(terms.map((t) => t.docs), [7, 80, 60]);
+    const query = ftsMatch(["otter", "river", "stone"], "any");
+    const reference = exhaustive(db, query);
+    // Occurrences of each term per memory, from FTS5's own instance vocabulary.
+    const tf = (term: string, seq: number) =>
+      (db.prepare("SELECT count(*) AS n FROM memories_fts_instance WHERE term = ? AND doc = ?").get(
+        term,
+        seq,
+      ) as {
+        n: number;
+      }).n;
+    // Budget 32: otter is scored in full; river and stone only where they meet otter or each other
+    // (their pair expects 80 * 60 / 200 = 24 matches, within the 32 - 7 left).
+    const out = scoreAny(session, terms, { ...indexOf(session), need: 500, budget: 32, weighted: true });
+    const got = new Map(out.matches);
+    const checked = { once: 0, more: 0 };
+    for (const [seq, want] of reference) {
+      const rank = got.get(seq);
+      const counts = ["river", "stone"].map((t) => tf(t, seq));
+      // Memories with one common term and no rare one come from the recent window (tested above).
+      if (tf("otter", seq) === 0 && counts.filter((n) => n > 0).length < 2) continue;
+      assert.ok(rank !== undefined, `seq ${seq} was scored`);
+      if (counts.every((n) => n <= 1)) {
+        assert.ok(Math.abs(rank - want) < 1e-9, `seq ${seq}: rank ${rank}, FTS5 says ${want}`);
+        checked.once++;
+      } else {
+        // A lower bound (ranks are negative): never above what FTS5 gives, so the ceiling argument holds.
+        assert.ok(-rank < -want - 1e-9, `seq ${seq}: ${-rank} is not below FTS5's ${-want}`);
+        checked.more++;
+      }
+    }
+    assert.ok(checked.once > 10 && checked.more > 5, JSON.stringify(checked));
+  } finally {
+    db.close();
+  }
+});
+
 Deno.test("scoreAll() requires every term, scores the weighted ones and bounds the work", async () => {
   // "common" is in 150 of 200 memories: it must still match but has no weight.
   const texts = riverCorpus().map((t, i) => (i % 4 === 0 ? t : `${t}, common`));

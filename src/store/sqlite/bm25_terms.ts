@@ -231,3 +231,22 @@ export function termMatches(
   }
   return Array.from(score, ([seq, s]) => [seq, -1 * s]);
 }
+
+/**
+ * What one occurrence of a term of IDF `idf` adds to the score of each of `seqs` (indexed
+ * memories), as bm25() would count it: its exact length, tf taken as 1.
+ */
+export function oneOccurrence(
+  session: SqliteSession,
+  seqs: readonly number[],
+  idf: number,
+  index: { rows: number; tokens: number; lengths: DocLengths },
+): Float64Array {
+  const lengths = index.lengths.of(session, seqs);
+  const avgdl = index.tokens / index.rows;
+  const out = new Float64Array(seqs.length);
+  for (let i = 0; i < seqs.length; i++) {
+    out[i] = idf * (K1 + 1) / (1 + K1 * (1 - B + B * lengths[seqs[i]!]! / avgdl));
+  }
+  return out;
+}
