@@ -18,7 +18,10 @@ const WINDOW_SQL = `SELECT m.seq AS seq,
     ORDER BY n.seq LIMIT @ctx_reach)) AS after
   FROM memories m WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs))`;
 
-const ROWS_SQL = "SELECT m.* FROM memories m WHERE m.seq IN (SELECT value FROM json_each(?))";
+/** The rows of @ctx_seqs that pass `where`. */
+function rowsSql(where: Clause): string {
+  return `SELECT m.* FROM memories m WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs)) AND ${where.sql}`;
+}
 
 /** The `n` best [seq, rank] matches, best (lowest rank) first; only the ranks of all are sorted. */
 export function bestFirst(matches: readonly Match[], n: number): Match[] {
@@ -97,7 +100,6 @@ export function keywordWithContext(
   const ranked = best.map(([seq]) => seq);
   if (ranked.length === 0) return [];
   const shown = new Set(ranked);
-  const visible = (seqs: number[]) => visibleSeqs(session, where, seqs);
 
   // Windows of twice the span, so that a neighbour's own neighbours are known too.
   const windows = new Map<number, number[]>();
@@ -112,9 +114,27 @@ export function keywordWithContext(
     const after = (JSON.parse(w.after) as number[]).sort((a, b) => a - b);
     windows.set(w.seq, [...before, w.seq, ...after]);
   }
+  // The members within `span` of a hit are returned if they pass `where`: their rows are read with
+  // it, which tells which do. Beyond that, a member only lends its relevance, and one that matches
+  // no term has none to lend: only the matched ones are checked (a row look-up each).
+  const members = new Set<number>();
+  for (const seq of ranked) {
+    const window = windows.get(seq) ?? [seq];
+    const at = window.indexOf(seq);
+    for (let i = Math.max(0, at - span); i <= Math.min(window.length - 1, at + span); i++) {
+      if (!shown.has(window[i]!)) members.add(window[i]!);
+    }
+  }
+  const rows = new Map(
+    (session.stmt(rowsSql(where)).all({
+      ...where.params,
+      ctx_seqs: JSON.stringify([...ranked, ...members]),
+    }) as MemoryRow[]).map((r) => [r.seq, r]),
+  );
   const inWindows = new Set([...windows.values()].flat());
-  const seen = visible([...inWindows].filter((seq) => !shown.has(seq)));
-  for (const seq of shown) seen.add(seq);
+  const lending = matches.filter(([seq]) => inWindows.has(seq) && !rows.has(seq) && !members.has(seq));
+  const seen = visibleSeqs(session, where, lending.map(([seq]) => seq));
+  for (const seq of rows.keys()) seen.add(seq);
   // bm25() is lower-is-better and negative; relevance is its magnitude.
   const relevanceOf = new Map<number, number>();
   for (const [seq, rank] of matches) {
@@ -135,9 +155,6 @@ export function keywordWithContext(
       around.set(member, { before: side(-1), after: side(1) });
     }
   }
-  const rows = new Map(
-    (session.stmt(ROWS_SQL).all(JSON.stringify([...around.keys()])) as MemoryRow[]).map((r) => [r.seq, r]),
-  );
   const isHit = new Set(ranked);
   const order = [...ranked, ...[...around.keys()].filter((seq) => !isHit.has(seq))];
   return order.flatMap((seq) => {

@@ -80,6 +80,29 @@ Deno.test("keyword() with context skips deleted and filtered-out neighbours, whi
   });
 });
 
+Deno.test("keyword() with context: a match beyond the span lends its relevance to nearer neighbours, if it passes the filter", async () => {
+  for (const tag of ["birds", "private"]) {
+    await withStore(async (store, add) => {
+      await add(draft("chat", "t1", "kestrel kestrel nest", ["birds"]));
+      await add(draft("chat", "t2", "near the river", ["birds"]));
+      await add(draft("chat", "t3", "it rained", ["birds"]));
+      await add(draft("chat", "t4", "kestrel chick", [tag]));
+      await add(draft("chat", "t5", "how many?", ["birds"]));
+      // Only the best match is a hit; m4 is three places from it, so it is not returned itself.
+      const got = byId(await inContext(store, ["kestrel"], { tags: ["birds"] }, 1));
+      assert.deepEqual(Object.keys(got).sort(), ["m1", "m2", "m3"], tag);
+      const lent = tag === "birds"
+        ? (await inContext(store, ["kestrel"], { tags: ["birds"] }, 2))[1]!
+        : undefined;
+      assert.equal(lent?.memory.id, tag === "birds" ? "m4" : undefined);
+      const m4 = lent?.relevance ?? 0;
+      assert.ok(tag === "private" || m4 > 0);
+      assert.deepEqual(got.m3!.after, [m4, 0], `${tag}: m4 next to m3`);
+      assert.deepEqual(got.m2!.after, [0, m4], `${tag}: m4 two places from m2`);
+    });
+  }
+});
+
 Deno.test("keyword() with context stems terms and still drops terms found in half of all memories", async () => {
   await withStore(async (store, add) => {
     for (let i = 0; i < 6; i++) await add(draft("chat", `f${i}`, `Melanie: filler ${i}`));
