@@ -155,8 +155,7 @@ export function keywordWithContext(
       around.set(member, { before: side(-1), after: side(1) });
     }
   }
-  const isHit = new Set(ranked);
-  const order = [...ranked, ...[...around.keys()].filter((seq) => !isHit.has(seq))];
+  const order = [...ranked, ...[...around.keys()].filter((seq) => !shown.has(seq))];
   return order.flatMap((seq) => {
     const row = rows.get(seq);
     const context = around.get(seq);
