@@ -26,17 +26,44 @@ function rowsSql(where: Clause): string {
 /** The `n` best [seq, rank] matches, best (lowest rank) first; only the ranks of all are sorted. */
 export function bestFirst(matches: readonly Match[], n: number): Match[] {
   if (matches.length <= n) return [...matches].sort((a, b) => a[1] - b[1]);
-  const ranks = Float64Array.from(matches, ([, rank]) => rank).sort();
-  const cut = ranks[n - 1]!;
+  const ranks = new Float64Array(matches.length);
+  for (let i = 0; i < matches.length; i++) ranks[i] = matches[i]![1];
+  const cut = nthSmallest(ranks, n - 1);
   // Those better than the n-th, sorted; then those equal to it in the order given (as a stable
   // sort of them all would have it), without sorting the ties: unscored matches share one rank,
-  // and may be thousands.
-  const best = matches.filter(([, rank]) => rank < cut).sort((a, b) => a[1] - b[1]);
-  for (const match of matches) {
-    if (best.length >= n) break;
-    if (match[1] === cut) best.push(match);
+  // and may be thousands. Plain loops: at 2,500 matches, filter() and a sort of every rank cost
+  // seven times this (0.40 against 0.056 ms).
+  const best: Match[] = [];
+  for (let i = 0; i < matches.length; i++) if (matches[i]![1] < cut) best.push(matches[i]!);
+  best.sort((a, b) => a[1] - b[1]);
+  for (let i = 0; i < matches.length && best.length < n; i++) {
+    if (matches[i]![1] === cut) best.push(matches[i]!);
   }
   return best;
+}
+
+/** The `k`-th smallest of `values` (0-based), reordering them (Hoare's selection, ties split evenly). */
+function nthSmallest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = swap;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
 function visibleSql(where: Clause): string {

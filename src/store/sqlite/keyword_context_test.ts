@@ -125,10 +125,13 @@ Deno.test("bestFirst() keeps ties at the cut in the order given, as a stable sor
   // Few distinct ranks, so most cuts fall among ties (unscored matches all share one rank).
   let state = 7;
   const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  for (let round = 0; round < 200; round++) {
+  // Then as many ranks as matches, and thousands of matches (a budget's worth) with either.
+  for (let round = 0; round < 260; round++) {
+    const distinct = round < 200 || round % 2 === 0 ? 4 : 100_000;
+    const length = round < 230 ? 1 + Math.floor(random() * 80) : 2_000 + Math.floor(random() * 1_000);
     const matches: [number, number][] = Array.from(
-      { length: 1 + Math.floor(random() * 80) },
-      (_, i) => [i, -Math.floor(random() * 4)],
+      { length },
+      (_, i) => [i, -Math.floor(random() * distinct) / 100],
     );
     const n = 1 + Math.floor(random() * 60);
     const stable = [...matches].sort((a, b) => a[1] - b[1]).slice(0, n);
