@@ -18,9 +18,10 @@ const WINDOW_SQL = `SELECT m.seq AS seq,
     ORDER BY n.seq LIMIT @ctx_reach)) AS after
   FROM memories m WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs))`;
 
-/** The rows of @ctx_seqs that pass `where`. */
-function rowsSql(where: Clause): string {
-  return `SELECT m.* FROM memories m WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs)) AND ${where.sql}`;
+/** `columns` of the memories among @ctx_seqs that pass `where`. */
+function passingSql(columns: "m.seq AS seq" | "m.*", where: Clause): string {
+  return `SELECT ${columns} FROM memories m
+    WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs)) AND ${where.sql}`;
 }
 
 /** The `n` best [seq, rank] matches, best (lowest rank) first; only the ranks of all are sorted. */
@@ -66,18 +67,23 @@ function nthSmallest(values: Float64Array, k: number): number {
   return values[k]!;
 }
 
-function visibleSql(where: Clause): string {
-  return `SELECT m.seq AS seq FROM memories m
-    WHERE m.seq IN (SELECT value FROM json_each(@ctx_seqs)) AND ${where.sql}`;
-}
-
 /** Which of `seqs` pass `where`. Call inside a read. */
 export function visibleSeqs(session: SqliteSession, where: Clause, seqs: readonly number[]): Set<number> {
   if (seqs.length === 0) return new Set();
-  const rows = session.stmt(visibleSql(where)).all({ ...where.params, ctx_seqs: JSON.stringify(seqs) }) as {
+  const rows = session.stmt(passingSql("m.seq AS seq", where)).all({
+    ...where.params,
+    ctx_seqs: JSON.stringify(seqs),
+  }) as {
     seq: number;
   }[];
   return new Set(rows.map((r) => r.seq));
+}
+
+/** The window of `seq` (itself alone if it has none) and the range of its places within `span` of it. */
+function placesAround(windows: ReadonlyMap<number, number[]>, seq: number, span: number) {
+  const window = windows.get(seq) ?? [seq];
+  const at = window.indexOf(seq);
+  return { window, from: Math.max(0, at - span), to: Math.min(window.length - 1, at + span) };
 }
 
 /**
@@ -146,14 +152,11 @@ export function keywordWithContext(
   // no term has none to lend: only the matched ones are checked (a row look-up each).
   const members = new Set<number>();
   for (const seq of ranked) {
-    const window = windows.get(seq) ?? [seq];
-    const at = window.indexOf(seq);
-    for (let i = Math.max(0, at - span); i <= Math.min(window.length - 1, at + span); i++) {
-      if (!shown.has(window[i]!)) members.add(window[i]!);
-    }
+    const { window, from, to } = placesAround(windows, seq, span);
+    for (let i = from; i <= to; i++) if (!shown.has(window[i]!)) members.add(window[i]!);
   }
   const rows = new Map(
-    (session.stmt(rowsSql(where)).all({
+    (session.stmt(passingSql("m.*", where)).all({
       ...where.params,
       ctx_seqs: JSON.stringify([...ranked, ...members]),
     }) as MemoryRow[]).map((r) => [r.seq, r]),
@@ -172,9 +175,8 @@ export function keywordWithContext(
   // Each hit and each visible memory within `span` of it, with its neighbours' relevance.
   const around = new Map<number, { before: number[]; after: number[] }>();
   for (const seq of ranked) {
-    const window = windows.get(seq) ?? [seq];
-    const at = window.indexOf(seq);
-    for (let i = Math.max(0, at - span); i <= Math.min(window.length - 1, at + span); i++) {
+    const { window, from, to } = placesAround(windows, seq, span);
+    for (let i = from; i <= to; i++) {
       const member = window[i]!;
       if (around.has(member) || !seen.has(member)) continue;
       const side = (step: number) =>
