@@ -16,7 +16,7 @@ import { sizeLabel } from "./_bench_report.ts";
 import { Calibration } from "./_calibrate.ts";
 import { loadAverage, machineDetails } from "./_machine.ts";
 import { measureRows, median, type Plan, type RoundRecord } from "./_measure.ts";
-import { type OpSpec, opSpecs, ROWS, writesLast } from "./_ops.ts";
+import { type OpSpec, opSpecs, ROWS, writesLast, writesRow } from "./_ops.ts";
 import { seedDatabase } from "./_seed.ts";
 import { inProcessDriverOf, openInProcess } from "./_surfaces.ts";
 import { Workload } from "./_workload.ts";
@@ -44,12 +44,7 @@ const QUIET_QUANTILE = 0.25;
  * moved most between same-code sides (-14 % to +9 % on 15 pairs; why, not known).
  */
 function abPairs(row: string): number {
-  return writes(row) ? 30 : 15;
-}
-
-/** A writing row (memory_store and its variants): it grows the database the others read. */
-function writes(row: string): boolean {
-  return row.startsWith("memory_store");
+  return writesRow(row) ? 30 : 15;
 }
 /** Where the baseline's tree is written for the A/B confirmation, and this tree's A/B databases. */
 const AB_BASE_DIR = `${DATA_DIR}/ab-baseline`;
@@ -275,9 +270,18 @@ async function update(
   return 0;
 }
 
+/** A table as text: the first column left-aligned, the others right-aligned, two spaces apart. */
+function aligned(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")
+  )
+    .join("\n");
+}
+
 /** The rows with memory_store last (it grows the database the reading rows measure). */
 function readsFirst(rows: readonly string[]): string[] {
-  return [...rows.filter((r) => !writes(r)), ...rows.filter(writes)];
+  return [...rows.filter((r) => !writesRow(r)), ...rows.filter(writesRow)];
 }
 
 /** This tree and the baseline tree in AB_BASE_DIR side by side at `size`, as the gate seeds them. */
@@ -464,13 +468,7 @@ async function check(
       v ? (v.pass ? (v.ab ? "ok (A/B)" : v.remeasured ? "ok (2nd)" : "ok") : "FAIL") : "not gated",
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(
-    rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "))
-      .join(
-        "\n",
-      ),
-  );
+  console.log(aligned(rows));
   const failed = verdicts.filter((v) => !v.pass);
   /** A figure's change as judged: the confirmation's when there was one. */
   const judged = (v: Verdict) =>
@@ -564,11 +562,7 @@ async function abOnly(rows: readonly string[], base: string, sizes: readonly num
   } finally {
     await removeAbDirs();
   }
-  const widths = out[0]!.map((_, i) => Math.max(...out.map((r) => r[i]!.length)));
-  console.log(
-    out.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "))
-      .join("\n"),
-  );
+  console.log(aligned(out));
   return 0;
 }
 
